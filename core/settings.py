@@ -1,0 +1,93 @@
+"""The one validated settings object. Nothing else in redaccount reads the environment."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, computed_field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_LLM_PORT = 8765
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure, read once at start-up from `REDACCOUNT_*` variables."""
+
+    model_config = SettingsConfigDict(env_prefix="REDACCOUNT_", extra="forbid", validate_default=True)
+
+    data_dir: Path = Field(default=Path(".redaccount"), description="Where the database, Chroma and models live.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL. Default: a SQLite file in data_dir. PostgreSQL: postgresql+psycopg://...",
+    )
+    rules_dir: Path | None = Field(default=None, description="Folder of rule YAML files; default: the shipped set.")
+    thresholds_file: Path | None = Field(default=None, description="YAML of threshold overrides (signal settings).")
+    roster_file: Path | None = Field(default=None, description="YAML roster of people, roles and skills.")
+    api_keys_file: Path | None = Field(default=None, description="YAML mapping API keys to actors and roles.")
+
+    llm_base_url: str = Field(default=f"http://127.0.0.1:{DEFAULT_LLM_PORT}/v1")
+    llm_model: str = Field(default="qwen2.5-coder-1.5b-instruct-q4_k_m")
+    llm_api_key: SecretStr = Field(default=SecretStr("local-no-key"))
+    llm_enabled: bool = Field(default=True, description="False: never call a model; briefs are extractive.")
+    llm_timeout_s: float = Field(default=60.0, gt=0)
+    llm_max_retries: int = Field(default=1, ge=0, le=5)
+    llm_threads: int = Field(default=1, ge=1, le=64, description="Threads for the embedded llama.cpp server.")
+    llm_port: int = Field(default=DEFAULT_LLM_PORT, ge=1, le=65535)
+    model_cache_dir: Path | None = Field(
+        default=None, description="Where the joined model file is kept (default: data_dir/models); share it across data dirs.")
+
+    chroma_url: str | None = Field(default=None, description="http://host:port of a Chroma server; default: on disk.")
+    embedding_batch_size: int = Field(default=64, ge=1, le=4096)
+
+    webhook_secret: SecretStr | None = Field(default=None, description="HMAC secret for POST /events.")
+    allow_unsigned_events: bool = Field(default=False, description="Accept unsigned POST /events (dev only).")
+    webhook_tolerance_s: int = Field(default=300, ge=1, le=3600)
+    zendesk_webhook_secret: SecretStr | None = None
+    notify_urls: list[str] = Field(default_factory=list, description="Outgoing Slack/Teams-style webhook URLs.")
+    notify_allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost", "::1"],
+        description="Hosts notify_urls may point at (exact names); anything else is refused at start-up.")
+
+    review_confidence_floor: float = Field(default=0.6, ge=0, le=1)
+
+    @field_validator("webhook_secret", "zendesk_webhook_secret")
+    @classmethod
+    def _refuse_weak_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # A guessable secret makes signature checks theatre; refuse it rather than run insecurely.
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("webhook secrets must be at least 16 characters")
+        return value
+
+    @model_validator(mode="after")
+    def _resolve_paths(self) -> Settings:
+        self.data_dir = self.data_dir.expanduser()
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @cached_property
+    def effective_database_url(self) -> str:
+        """The database URL in force: the configured one or a SQLite file inside data_dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'redaccount.db').resolve()}"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.effective_database_url.startswith("postgresql")
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.model_cache_dir or (self.data_dir / "models")
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.data_dir / "checkpoints.sqlite"
+
+    def ensure_dirs(self) -> None:
+        """Create the data directory tree (idempotent)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)

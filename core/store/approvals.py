@@ -1,0 +1,115 @@
+"""Approval requests and decisions: created once per case step, decided exactly once."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.db import schema as t
+from core.models import ApprovalDecision, ApprovalRequest
+
+
+class ApprovalNotFound(LookupError):
+    """No approval with that id."""
+
+
+class ApprovalConflict(Exception):
+    """The approval is no longer pending (already decided or superseded)."""
+
+
+@dataclass(frozen=True)
+class ApprovalRecord:
+    id: str
+    case_id: str
+    thread_id: str
+    step: str
+    status: str
+    request: ApprovalRequest
+    created_at: datetime
+    decided_at: datetime | None
+    decided_by: str | None
+    decision: ApprovalDecision | None
+
+
+def approval_id_for(case_id: str, step: str) -> str:
+    """Deterministic id: the same case step always maps to the same approval (idempotent creation)."""
+    return "apr-" + hashlib.sha256(f"{case_id}|{step}".encode()).hexdigest()[:16]
+
+
+def _record(row: sa.Row) -> ApprovalRecord:
+    return ApprovalRecord(
+        id=row.id, case_id=row.escalation_id, thread_id=row.thread_id, step=row.step, status=row.status,
+        request=ApprovalRequest.model_validate(row.request), created_at=row.created_at, decided_at=row.decided_at,
+        decided_by=row.decided_by,
+        decision=ApprovalDecision.model_validate(row.decision) if row.decision else None,
+    )
+
+
+def request_approval(engine: sa.Engine, request: ApprovalRequest, thread_id: str, at: datetime) -> tuple[str, bool]:
+    """Record a pending approval for the case step; returns (id, created). Repeats are no-ops."""
+    approval_id = approval_id_for(request.case_id, request.step)
+    with engine.begin() as c:
+        if c.execute(sa.select(t.approvals.c.id).where(t.approvals.c.id == approval_id)).scalar():
+            return approval_id, False
+        try:
+            c.execute(t.approvals.insert().values(
+                id=approval_id, escalation_id=request.case_id, thread_id=thread_id, step=request.step,
+                action=request.action, assigned_role=request.assigned_role.value, assigned_to=request.assigned_to,
+                status="pending", request=request.model_dump(mode="json"), created_at=at))
+        except sa.exc.IntegrityError:
+            return approval_id, False
+    return approval_id, True
+
+
+def get_approval(engine: sa.Engine, approval_id: str) -> ApprovalRecord:
+    with engine.connect() as c:
+        row = c.execute(sa.select(t.approvals).where(t.approvals.c.id == approval_id)).one_or_none()
+    if row is None:
+        raise ApprovalNotFound(approval_id)
+    return _record(row)
+
+
+def claim_decision(engine: sa.Engine, approval_id: str, decision: ApprovalDecision, at: datetime) -> ApprovalRecord:
+    """Atomically move pending -> decided. Exactly one concurrent caller wins; the others get ApprovalConflict."""
+    with engine.begin() as c:
+        result = c.execute(
+            t.approvals.update()
+            .where(t.approvals.c.id == approval_id, t.approvals.c.status == "pending")
+            .values(status="decided", decided_at=at, decided_by=decision.actor,
+                    decision=decision.model_dump(mode="json"))
+        )
+    if result.rowcount != 1:
+        record = get_approval(engine, approval_id)  # raises ApprovalNotFound for unknown ids
+        raise ApprovalConflict(f"approval {approval_id} is {record.status}, not pending")
+    return get_approval(engine, approval_id)
+
+
+def mark_applied(engine: sa.Engine, approval_id: str) -> None:
+    """The workflow consumed the decision (recovery skips applied approvals)."""
+    with engine.begin() as c:
+        c.execute(t.approvals.update().where(t.approvals.c.id == approval_id, t.approvals.c.status == "decided")
+                  .values(status="applied"))
+
+
+def list_approvals(engine: sa.Engine, *, status: str | None = "pending", role: str | None = None,
+                   owner: str | None = None, case_id: str | None = None,
+                   older_than: datetime | None = None) -> list[ApprovalRecord]:
+    query = sa.select(t.approvals).order_by(t.approvals.c.created_at)
+    filters: list[Any] = []
+    if status:
+        filters.append(t.approvals.c.status == status)
+    if role:
+        filters.append(t.approvals.c.assigned_role == role)
+    if owner:
+        filters.append(t.approvals.c.assigned_to == owner)
+    if case_id:
+        filters.append(t.approvals.c.escalation_id == case_id)
+    if older_than:
+        filters.append(t.approvals.c.created_at <= older_than)
+    with engine.connect() as c:
+        rows = c.execute(query.where(*filters)).all()
+    return [_record(r) for r in rows]
