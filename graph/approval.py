@@ -1,0 +1,25 @@
+"""The one interrupt contract: every human approval goes through `ask_human`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.types import interrupt
+
+from core.models import ApprovalDecision, ApprovalRequest
+
+TIMER = "timer"
+
+
+def ask_human(request: ApprovalRequest) -> ApprovalDecision:
+    """Pause the thread until a person decides. Must be called before any side effect in its node."""
+    answer: Any = interrupt({"kind": "approval", "request": request.model_dump(mode="json")})
+    decision = ApprovalDecision.model_validate(answer)
+    if decision.type not in request.allowed_decisions:
+        raise ValueError(f"decision {decision.type!r} is not allowed for {request.action}")
+    return decision
+
+
+def wait_until(until: str, reason: str) -> dict[str, Any]:
+    """Pause the thread until the scheduler resumes it (a timer, not a human decision)."""
+    return interrupt({"kind": TIMER, "until": until, "reason": reason})

@@ -1,0 +1,48 @@
+"""Checkpointer factory: a SQLite file by default, PostgreSQL when the database URL is PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import AbstractContextManager
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+
+from core.settings import Settings
+
+
+class Checkpointer(AbstractContextManager["Checkpointer"]):
+    """Owns the saver and its connection(s); close it when done."""
+
+    def __init__(self, saver: BaseCheckpointSaver, closer: Any):
+        self.saver = saver
+        self._closer = closer
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._closer.close()
+
+
+def open_checkpointer(settings: Settings) -> Checkpointer:
+    """Open (and set up, idempotently) the checkpointer the settings call for."""
+    if settings.is_postgres:
+        from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+
+        conninfo = settings.effective_database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        pool = ConnectionPool(conninfo, min_size=1, max_size=4, open=True,
+                              kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row})
+        saver = PostgresSaver(pool)  # type: ignore[arg-type]
+        saver.setup()
+        return Checkpointer(saver, pool)
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    settings.ensure_dirs()
+    connection = sqlite3.connect(str(settings.checkpoint_path), check_same_thread=False, timeout=30)
+    connection.execute("PRAGMA journal_mode=WAL")
+    saver = SqliteSaver(connection)
+    saver.setup()
+    return Checkpointer(saver, connection)

@@ -1,0 +1,46 @@
+"""approve_article: a person reviews the drafted article; approved articles are embedded for the next case."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from core.models import ApprovalRequest, ArticleStatus, KnowledgeArticle, Role
+from core.store.articles import save_article
+from graph.approval import ask_human
+from graph.context import WorkflowContext
+from graph.keys import step_id
+from graph.record import log
+from graph.state import CaseState
+
+STEP = "publish_article"
+
+
+def approve_article(state: CaseState, runtime: Runtime[WorkflowContext]) -> CaseState:
+    ctx = runtime.context
+    draft = KnowledgeArticle.model_validate(state["article"])
+    request = ApprovalRequest(
+        action=STEP, case_id=state["case_id"], step=step_id(state, STEP),
+        proposal={"article": draft.model_dump(mode="json")},
+        reasons=["post-resolution: AI-extracted knowledge is reviewed for accuracy before it is shared"],
+        forced_by_rules=["POLICY-KB-REVIEW"], assigned_role=Role(state["triage"]["owner_role"]),
+        assigned_to=state["triage"]["owner"], evidence_refs=draft.provenance,
+        allowed_decisions=["approve", "edit", "reject"],
+    )
+    decision = ask_human(request)
+    log(ctx, state, STEP, "decision", {"step": request.step, **decision.model_dump(mode="json")},
+        actor=decision.actor)
+    if decision.type in ("approve", "edit"):
+        edits = {k: v for k, v in (decision.edited_payload or {}).items()
+                 if k in ("title", "problem", "solution", "tags") and v}
+        article = draft.model_copy(update={**edits, "status": ArticleStatus.approved})
+        article = KnowledgeArticle.model_validate(article.model_dump())
+        save_article(ctx.engine, article, ctx.clock())
+        ctx.knowledge.capture_article(article)  # stable id: re-running adds nothing
+        log(ctx, state, STEP, "article_published", {"article_id": article.id, "original": draft.model_dump(mode="json"),
+                                                    "published": article.model_dump(mode="json")}, actor=decision.actor)
+        return {"article": article.model_dump(mode="json"), "last_decision": decision.model_dump(mode="json")}
+    rejected = draft.model_copy(update={"status": ArticleStatus.rejected})
+    save_article(ctx.engine, rejected, ctx.clock())
+    log(ctx, state, STEP, "article_rejected", {"article_id": draft.id, "comment": decision.comment},
+        actor=decision.actor)
+    return {"article": rejected.model_dump(mode="json"), "last_decision": decision.model_dump(mode="json")}

@@ -1,0 +1,197 @@
+"""Running case threads: start, decide an approval (exactly once), tick timers, recover after a crash.
+
+The API and CLI call this; it is the only place that invokes or resumes the graph. LangGraph silently
+ignores a resume value for no pending interrupt and starts afresh for an unknown thread, so every
+decision is checked against the interrupt that is actually pending before anything is resumed.
+
+Several API workers may share one database: a thread is only ever run under its case lock (an advisory
+lock on PostgreSQL), and what to run is decided again once the lock is held, so a decision applied by one
+worker is never applied again by another worker's recovery or tick.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.types import Command
+
+from core.db.locks import NamedLocks
+from core.models import ApprovalDecision, ApprovalRequest, RiskAssessment
+from core.store import approvals as approval_store
+from core.store.cases import CaseNotFound, get_escalation, list_escalations, open_escalation, thread_id_of
+from core.store.ledger import audit, enqueue_outbound
+from graph.approval import TIMER
+from graph.build import build_graph
+from graph.context import WorkflowContext
+
+
+class CaseService:
+    def __init__(self, context: WorkflowContext, checkpointer: Any, locks: NamedLocks | None = None):
+        self.context = context
+        self.graph = build_graph(checkpointer)
+        self.locks = locks or NamedLocks(context.engine)
+
+    def _case_lock(self, case_id: str):  # type: ignore[no-untyped-def]
+        return self.locks.hold(f"case:{case_id}")
+
+    # ---- reading ------------------------------------------------------------------------------------
+
+    def _config(self, case_id: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": thread_id_of(self.context.engine, case_id)}}
+
+    def pending_interrupt(self, case_id: str) -> dict[str, Any] | None:
+        """The value of the interrupt the thread is paused at, if any."""
+        snapshot = self.graph.get_state(self._config(case_id))
+        for task in snapshot.tasks:
+            for pending in task.interrupts:
+                return dict(pending.value)
+        return None
+
+    def state(self, case_id: str) -> dict[str, Any]:
+        return dict(self.graph.get_state(self._config(case_id)).values)
+
+    # ---- running ------------------------------------------------------------------------------------
+
+    def _run(self, case_id: str, payload: Any) -> None:
+        """Invoke or resume the thread; the caller holds the case lock."""
+        self.graph.invoke(payload, self._config(case_id), context=self.context, durability="sync")
+        self._record_pending(case_id)
+
+    def _record_pending(self, case_id: str) -> None:
+        """Mirror the thread's pending approval into the inbox (idempotent) and notify once."""
+        pending = self.pending_interrupt(case_id)
+        if not pending or pending.get("kind") != "approval":
+            return
+        request = ApprovalRequest.model_validate(pending["request"])
+        now = self.context.clock()
+        approval_id, created = approval_store.request_approval(
+            self.context.engine, request, thread_id_of(self.context.engine, case_id), now)
+        if created:
+            enqueue_outbound(self.context.engine, f"notify:{approval_id}", "notification",
+                             {"event": "approval_waiting", "approval_id": approval_id, "case_id": case_id,
+                              "action": request.action, "assigned_to": request.assigned_to}, now, case_id=case_id)
+
+    def start_case(self, assessment: RiskAssessment, actor: str = "system:detect") -> tuple[str, bool]:
+        """Open (or find) the account's Red case and run it to its first pause. Returns (case id, created)."""
+        case, created = open_escalation(self.context.engine, assessment.account_id, self.context.clock())
+        with self._case_lock(case.id):
+            # Not run yet: just opened, or a crash between opening the record and the first checkpoint.
+            if self.graph.get_state(self._config(case.id)).values:
+                return case.id, created
+            audit(self.context.engine, self.context.clock(), actor, "start_case", f"case:{case.id}", "ok",
+                  {"account_id": assessment.account_id, "score": assessment.score})
+            enqueue_outbound(self.context.engine, f"notify:opened:{case.id}", "notification",
+                             {"event": "case_opened", "case_id": case.id, "account_id": case.account_id,
+                              "score": assessment.score}, self.context.clock(), case_id=case.id)
+            self._run(case.id, {"case_id": case.id, "account_id": case.account_id,
+                                "assessment": assessment.model_dump(mode="json")})
+        return case.id, created
+
+    def decide(self, approval_id: str, decision: ApprovalDecision) -> approval_store.ApprovalRecord:
+        """Apply one human decision. Unknown -> ApprovalNotFound; not pending -> ApprovalConflict (audited)."""
+        engine, now = self.context.engine, self.context.clock()
+        target = f"approval:{approval_id}"
+        try:
+            record = approval_store.get_approval(engine, approval_id)
+        except approval_store.ApprovalNotFound:
+            audit(engine, now, decision.actor, "decide", target, "not_found", {"type": decision.type})
+            raise
+        pending = self.pending_interrupt(record.case_id)
+        if (record.status != "pending" or not pending or pending.get("kind") != "approval"
+                or pending["request"]["step"] != record.step):
+            audit(engine, now, decision.actor, "decide", target, "conflict",
+                  {"type": decision.type, "status": record.status})
+            raise approval_store.ApprovalConflict(f"approval {approval_id} is not pending (status {record.status})")
+        try:
+            claimed = approval_store.claim_decision(engine, approval_id, decision, now)
+        except approval_store.ApprovalConflict:
+            audit(engine, now, decision.actor, "decide", target, "conflict", {"type": decision.type})
+            raise
+        audit(engine, now, decision.actor, "decide", target, "ok", {"type": decision.type})
+        self._apply(claimed)
+        return approval_store.get_approval(engine, approval_id)
+
+    def _apply(self, record: approval_store.ApprovalRecord) -> bool:
+        """Resume the thread with a claimed decision, once: re-checked under the case lock."""
+        with self._case_lock(record.case_id):
+            record = approval_store.get_approval(self.context.engine, record.id)
+            if record.status != "decided":
+                return False  # another worker (or an earlier run of this one) applied it
+            assert record.decision is not None
+            pending = self.pending_interrupt(record.case_id)
+            if pending and pending.get("kind") == "approval" and pending["request"]["step"] == record.step:
+                self._run(record.case_id, Command(resume=record.decision.model_dump(mode="json")))
+                applied = True
+            else:
+                # The thread moved past this step before a crash stopped mark_applied; if the crash hit
+                # between two nodes, finish that run from its last checkpoint first.
+                self._continue_interrupted(record.case_id)
+                applied = False
+            approval_store.mark_applied(self.context.engine, record.id)
+        return applied
+
+    def _continue_interrupted(self, case_id: str) -> bool:
+        """Resume a run a crash stopped between nodes (next nodes pending, no interrupt); caller holds the lock."""
+        snapshot = self.graph.get_state(self._config(case_id))
+        if not snapshot.next or any(task.interrupts for task in snapshot.tasks):
+            return False
+        self._run(case_id, None)
+        return True
+
+    def tick(self) -> list[str]:
+        """Resume every case paused on a timer whose time has come. Returns the case ids resumed."""
+        resumed = []
+        now = self.context.clock()
+        for case in list_escalations(self.context.engine, open_only=True):
+            if not self._due(case.id, now.isoformat()):
+                continue
+            with self._case_lock(case.id):
+                if self._due(case.id, now.isoformat()):
+                    self._run(case.id, Command(resume={"type": "tick", "at": now.isoformat()}))
+                    resumed.append(case.id)
+        return resumed
+
+    def _due(self, case_id: str, now: str) -> bool:
+        pending = self.pending_interrupt(case_id)
+        return bool(pending and pending.get("kind") == TIMER and pending["until"] <= now)
+
+    def recover(self) -> dict[str, int]:
+        """After a crash: apply decided-but-unapplied approvals, finish runs a crash stopped between nodes,
+        and mirror pending interrupts into the inbox."""
+        applied = mirrored = resumed = 0
+        for record in approval_store.list_approvals(self.context.engine, status="decided"):
+            applied += self._apply(record)
+        for case in list_escalations(self.context.engine, open_only=True):
+            if self._interrupted(case.id):
+                with self._case_lock(case.id):
+                    resumed += self._continue_interrupted(case.id)
+            elif not self.graph.get_state(self._config(case.id)).values:
+                resumed += self._start_unstarted(case.id, case.account_id)
+            before = len(approval_store.list_approvals(self.context.engine, case_id=case.id, status=None))
+            self._record_pending(case.id)
+            mirrored += len(approval_store.list_approvals(self.context.engine, case_id=case.id, status=None)) - before
+        return {"applied": applied, "mirrored": mirrored, "resumed": resumed}
+
+    def _start_unstarted(self, case_id: str, account_id: str) -> bool:
+        """A crash between opening the case record and its first checkpoint: start it from the account's
+        current (or last recorded) assessment, so no opened case is left without a thread."""
+        assessment = self.context.assess(account_id) if self.context.assess else None
+        if assessment is None:
+            from rules.detect import latest_assessment
+
+            assessment = latest_assessment(self.context.engine, account_id)
+        if assessment is None:
+            return False
+        self.start_case(assessment, actor="system:recover")
+        return True
+
+    def _interrupted(self, case_id: str) -> bool:
+        snapshot = self.graph.get_state(self._config(case_id))
+        return bool(snapshot.next) and not any(task.interrupts for task in snapshot.tasks)
+
+    def case_exists(self, case_id: str) -> bool:
+        try:
+            get_escalation(self.context.engine, case_id)
+        except CaseNotFound:
+            return False
+        return True
