@@ -1,0 +1,83 @@
+"""`redaccount bench ...`: benchmarks that report ratios against a baseline measured in the same run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from api.cli.common import console, load_settings
+from api.cli.score import sentiment_model
+
+bench_app = typer.Typer(help="Benchmarks (ratios against a baseline measured in the same run); "
+                             "without a subcommand: all of them.", invoke_without_command=True)
+
+
+@bench_app.callback()
+def bench_default(ctx: typer.Context) -> None:
+    """With no subcommand, run `bench all` with its defaults."""
+    if ctx.invoked_subcommand is None:
+        bench_all()
+
+
+@bench_app.command("all")
+def bench_all(
+    long: bool = typer.Option(False, "--long", help="Full-size runs (1M-event flatness, 2k documents, 10 s HTTP)."),
+    only: list[str] = typer.Option([], "--only", help="Run just these: detection, graph, knowledge, http."),
+    out: Path | None = typer.Option(None, "--out", help="Also write the JSON report to this file."),
+    json_output: bool = typer.Option(False, "--json"),
+) -> None:
+    """Detection, graph, knowledge and HTTP benchmarks in one report, with ratios against in-run baselines."""
+    from evals.bench_all import BenchConfig, run_all
+
+    settings = load_settings()
+    cfg = BenchConfig.long() if long else BenchConfig()
+    if only:
+        unknown = set(only) - set(cfg.only)
+        if unknown:
+            raise typer.BadParameter(f"unknown benchmark(s) {sorted(unknown)}; choose from {list(cfg.only)}")
+        cfg.only = tuple(only)
+    with console.status("benchmarking ..."):
+        report = run_all(cfg, sentiment_model(settings), settings)
+    text = json.dumps(report, indent=1, sort_keys=True, default=str)
+    if out:
+        out.write_text(text + "\n", encoding="utf-8")
+    if json_output:
+        print(text)
+        return
+    table = Table(title="redaccount bench (ratio: ours vs the in-run baseline; higher is better)")
+    for column in ("benchmark", "measure", "ours", "baseline", "baseline value", "ratio", "s"):
+        table.add_column(column, justify="right" if column in ("ours", "baseline value", "ratio", "s") else "left")
+    for name, r in report["results"].items():
+        if "error" in r:
+            table.add_row(name, f"[red]{r['error']}[/]", "", "", "", "", str(r["seconds"]))
+            continue
+        table.add_row(name, r["measure"], f"{r['value']:,}", r["baseline"], f"{r['baseline_value']:,}",
+                      f"{r['ratio']}", str(r["seconds"]))
+    console.print(table)
+
+
+@bench_app.command("detection")
+def detection(
+    accounts: int = typer.Option(200, min=1, help="Accounts in the generated histories."),
+    seed: int = typer.Option(11),
+    max_history: int = typer.Option(1_000_000, min=10_000, help="Largest history for the flatness run."),
+    next_events: int = typer.Option(5_000, "--next", min=100, help="K: marginal events timed at each size."),
+    json_output: bool = typer.Option(False, "--json"),
+) -> None:
+    """End-to-end events/s vs the durable-rules ceiling, and per-event cost at 10k/100k/1M of history."""
+    from evals.bench_detection import __doc__ as method
+    from evals.bench_detection import run_detection_bench
+
+    settings = load_settings()
+    sizes = tuple(s for s in (10_000, 100_000, 1_000_000) if s <= max_history)
+    result = run_detection_bench(accounts, seed, sizes, next_events, sentiment_model(settings), settings)
+    if json_output:
+        print(json.dumps({**result.__dict__, "ratio_to_ceiling": result.ratio_to_ceiling,
+                          "flatness": result.flatness}, indent=1, sort_keys=True, default=str))
+        return
+    print((method or "").strip())
+    print()
+    print("\n".join(result.lines()))

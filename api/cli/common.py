@@ -1,0 +1,37 @@
+"""Shared CLI plumbing: settings, console, error reporting."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from core.settings import Settings
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the one Settings object; a bad value is a clear error, not a traceback."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = ".".join(str(p) for p in error["loc"])
+            err_console.print(f"[red]configuration error[/red] REDACCOUNT_{field.upper()}: {error['msg']}")
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def fail_cleanly(*errors: type[BaseException]) -> Iterator[None]:
+    """Turn expected errors into a red message and exit code 1."""
+    try:
+        yield
+    except errors as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        sys.exit(1)

@@ -1,0 +1,120 @@
+"""The demo's Red cases: run through every phase with decisions the demo supplies, printing each step."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from rich.markup import escape
+
+from api.cli.common import console
+from api.cli.demo_view import show_brief, show_case, show_suggestions
+from core.ingest import ingest_objects
+from core.models import OPEN_STATUSES, ApprovalDecision, RiskAssessment, TicketStatus
+from core.store.approvals import list_approvals
+from core.store.cases import get_escalation, read_timeline
+from core.store.ledger import read_outbox
+from core.store.records import account_tickets
+from graph.service import CaseService
+
+
+class DemoClock:
+    """The demo's time: starts at the end of the sample and moves only when the demo says so."""
+
+    def __init__(self, start: datetime):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, hours: float) -> None:
+        self.now += timedelta(hours=hours)
+
+
+def _decide(service: CaseService, case_id: str, decision: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    (pending,) = list_approvals(service.context.engine, case_id=case_id)
+    request = pending.request
+    actor = request.assigned_to or "demo reviewer"
+    console.print(f"[bold cyan]approval waiting[/]: {request.action} for {actor} ({request.assigned_role.value}); "
+                  f"forced by {', '.join(request.forced_by_rules) or '-'}; the demo answers [bold]{decision['type']}[/]")
+    service.decide(pending.id, ApprovalDecision(actor=actor, **decision))
+    return request.action, request.proposal
+
+
+def run_case(service: CaseService, clock: DemoClock, assessment: RiskAssessment, name: str) -> dict[str, float]:
+    """One Red case end to end; returns timings of the model-facing steps."""
+    console.rule(f"[bold red]Red case: {name} (score {assessment.score:.0f})")
+    if service.context.model is not None and service.context.settings.llm_enabled:
+        console.print("[dim]drafting with the model: each draft (brief, actions, update, article) can take a "
+                      "minute on a small CPU[/]")
+    started = time.perf_counter()
+    case_id, _ = service.start_case(assessment)
+    triage_s = time.perf_counter() - started
+    state = service.state(case_id)
+    show_brief(state["brief"])
+    show_case(get_escalation(service.context.engine, case_id))
+
+    _decide(service, case_id, {"type": "approve", "comment": "Brief checked against the tickets; I own this."})
+    state = service.state(case_id)
+    show_suggestions(state.get("suggestions", []), state.get("next_actions", {}).get("actions", []))
+    started = time.perf_counter()
+    _, proposal = _decide(service, case_id, {
+        "type": "edit", "comment": "Root cause fixed and verified with the customer's admin.",
+        "edited_payload": {"body": proposal_body(service, case_id)}})
+    resolve_s = time.perf_counter() - started
+    sent = [o for o in read_outbox(service.context.engine, kind="customer_update") if o["escalation_id"] == case_id]
+    console.print(f"[bold]proposed update[/] ({state['customer_update']['source']}): {escape(proposal['subject'])}\n"
+                  f"{escape(proposal['body'])}")
+    console.print(f"[bold green]approved update queued once[/] ({len(sent)} outbox row): "
+                  f"{escape(sent[0]['payload']['body'])}")
+    confirm_fix(service, clock, assessment.account_id)
+
+    state = service.state(case_id)
+    article = state["article"]
+    console.print(f"[bold]knowledge article draft[/]: {escape(article['title'])}\n"
+                  f"  problem: {escape(article['problem'])}\n  solution: {escape(article['solution'])}\n"
+                  f"  provenance: {escape(', '.join(article['provenance']))}")
+    _decide(service, case_id, {"type": "approve"})
+    console.print(f"article captured into the knowledge base as {article['id']}; FCR watch for 48 h")
+    clock.advance(49)
+    service.tick()
+    case = get_escalation(service.context.engine, case_id)
+    console.print(f"case {case.phase.value}: outcome [bold]{case.outcome.value if case.outcome else '-'}[/]; "
+                  f"{escape(case.deescalation_reason or '')}")
+    console.print(f"timeline: {len(read_timeline(service.context.engine, case_id))} immutable entries")
+    return {"triage_s": triage_s, "outreach_and_article_s": resolve_s}
+
+
+def proposal_body(service: CaseService, case_id: str) -> str:
+    """The demo reviewer's edit: the drafted body plus a concrete commitment."""
+    (pending,) = list_approvals(service.context.engine, case_id=case_id)
+    body = pending.request.proposal["body"]
+    return f"{body}\n\nI will call you tomorrow at 10:00 to confirm everything works on your side."
+
+
+def confirm_fix(service: CaseService, clock: DemoClock, account_id: str) -> None:
+    """The customer's side, played by the demo: the open tickets are solved and the customer confirms."""
+    engine, at = service.context.engine, clock()
+    events: list[dict[str, Any]] = []
+    open_tickets = [t for t in account_tickets(engine, account_id) if t.status in OPEN_STATUSES]
+    for n, ticket in enumerate(open_tickets):
+        solved = ticket.model_copy(update={"status": TicketStatus.solved, "solved_at": at + timedelta(hours=1)})
+        events.append({"event_id": f"demo:{ticket.id}:solved", "type": "ticket.upserted", "source": "demo",
+                       "occurred_at": (at + timedelta(hours=1, minutes=n)).isoformat(),
+                       "payload": solved.model_dump(mode="json")})
+    if open_tickets:
+        main = open_tickets[0]
+        reply_at = (at + timedelta(hours=3)).isoformat()
+        events.append({"event_id": f"demo:{main.id}:thanks", "type": "message.created", "source": "demo",
+                       "occurred_at": reply_at,
+                       "payload": {"id": f"{main.id}-demo-thanks", "ticket_id": main.id, "account_id": account_id,
+                                   "author_side": "customer", "text": "Thank you, everything works again. "
+                                   "Great to see the team jump on this so quickly.", "created_at": reply_at}})
+        events.append({"event_id": f"demo:{main.id}:csat", "type": "csat.recorded", "source": "demo",
+                       "occurred_at": reply_at,
+                       "payload": {"id": f"{main.id}-demo-csat", "account_id": account_id, "ticket_id": main.id,
+                                   "score": 5, "comment": "Fixed, thanks", "created_at": reply_at}})
+    summary = ingest_objects(engine, events, source="demo")
+    console.print(f"[dim]the customer's side (played by the demo): {len(open_tickets)} ticket(s) solved, "
+                  f"a thank-you and a CSAT 5 ingested ({summary.inserted} events)[/]")

@@ -1,0 +1,21 @@
+"""`redaccount serve`."""
+
+from __future__ import annotations
+
+import typer
+
+from api.cli.common import load_settings
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
+    port: int = typer.Option(8000, help="Port."),
+    workers: int = typer.Option(1, min=1, help="Worker processes (use PostgreSQL and a Chroma server for >1)."),
+) -> None:
+    """Run the HTTP API, approval inbox and dashboards."""
+    import uvicorn
+
+    settings = load_settings()
+    if workers > 1 and not settings.is_postgres:
+        raise typer.BadParameter("several workers need PostgreSQL (REDACCOUNT_DATABASE_URL)", param_hint="--workers")
+    uvicorn.run("api.app:create_served_app", factory=True, host=host, port=port, workers=workers, log_level="info")

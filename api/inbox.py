@@ -1,0 +1,114 @@
+"""The approval inbox: what a caller may see and decide, and the one decide path (API and pages share it).
+
+Deciding goes through `app.state.case_service.decide` when the workflow service is installed (it checks
+the interrupt is pending, claims the decision atomically and resumes the case); otherwise through the
+store's atomic claim. Every outcome, including refusals, is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from fastapi import HTTPException
+
+from api.auth import Principal
+from api.permissions import can_decide, refuse, sees_case
+from api.readers import AccountNotFound, get_account
+from core.models import ApprovalDecision, DecisionType, TimelineEntry
+from core.permissions import Capability, can
+from core.store.approvals import (
+    ApprovalConflict,
+    ApprovalNotFound,
+    ApprovalRecord,
+    claim_decision,
+    get_approval,
+)
+from core.store.approvals import list_approvals as store_list
+from core.store.cases import CaseNotFound, append_timeline, get_escalation
+from core.store.ledger import audit
+
+
+class CaseService(Protocol):
+    """The part of graph.service.CaseService the HTTP surface calls."""
+
+    def decide(self, approval_id: str, decision: ApprovalDecision) -> ApprovalRecord: ...
+
+
+def may_read(engine: sa.Engine, principal: Principal, record: ApprovalRecord) -> bool:
+    if can_decide(principal, record)[0] or can(principal.role, Capability.read_all_cases):
+        return True
+    try:
+        case = get_escalation(engine, record.case_id)
+    except CaseNotFound:
+        return False
+    try:
+        account = get_account(engine, case.account_id)
+    except AccountNotFound:
+        account = None
+    return sees_case(engine, principal, case, account)
+
+
+def list_visible(engine: sa.Engine, principal: Principal, *, status: str | None = "pending",
+                 role: str | None = None, owner: str | None = None, case_id: str | None = None,
+                 min_age_s: int | None = None, mine: bool = False) -> list[ApprovalRecord]:
+    """Approvals the caller may read; `mine` keeps only those they may decide without an override."""
+    older_than = datetime.now(UTC) - timedelta(seconds=min_age_s) if min_age_s else None
+    records = store_list(engine, status=status, role=role, owner=owner, case_id=case_id, older_than=older_than)
+    if mine:
+        return [r for r in records if can_decide(principal, r) == (True, False)]
+    return [r for r in records if may_read(engine, principal, r)]
+
+
+def read_approval(engine: sa.Engine, principal: Principal, approval_id: str) -> ApprovalRecord:
+    try:
+        record = get_approval(engine, approval_id)
+    except ApprovalNotFound:
+        raise HTTPException(404, f"no approval {approval_id}") from None
+    if not may_read(engine, principal, record):
+        refuse(engine, principal, "approval.read", approval_id)
+    return record
+
+
+def decide(engine: sa.Engine, service: CaseService | None, principal: Principal, approval_id: str, *,
+           type: DecisionType, edited_payload: dict[str, Any] | None = None,
+           comment: str | None = None) -> ApprovalRecord:
+    """Apply one decision as the authenticated principal: 404 unknown, 403 not theirs, 409 not pending."""
+    now = datetime.now(UTC)
+
+    def audited(outcome: str, status: int, message: str, **detail: Any) -> HTTPException:
+        audit(engine, now, principal.actor, "approval.decide", approval_id, outcome,
+              {"role": principal.role.value, "type": type, **detail})
+        return HTTPException(status, message)
+
+    try:
+        record = get_approval(engine, approval_id)
+    except ApprovalNotFound:
+        raise audited("not_found", 404, f"no approval {approval_id}") from None
+    allowed, override = can_decide(principal, record)
+    if not allowed:
+        raise audited("forbidden", 403, f"approval is assigned to {record.request.assigned_role.value}"
+                      + (f" ({record.request.assigned_to})" if record.request.assigned_to else ""))
+    if type not in record.request.allowed_decisions:
+        raise audited("invalid", 422, f"'{type}' is not allowed here: {record.request.allowed_decisions}")
+    try:
+        decision = ApprovalDecision(type=type, edited_payload=edited_payload, comment=comment, actor=principal.actor)
+    except ValueError as exc:
+        raise audited("invalid", 422, str(exc)) from None
+    try:
+        if service is not None:
+            decided = service.decide(approval_id, decision)
+        else:
+            decided = claim_decision(engine, approval_id, decision, now)
+            append_timeline(engine, TimelineEntry(
+                escalation_id=decided.case_id, at=now, kind="decision", actor=principal.actor,
+                payload={"approval_id": approval_id, "step": decided.step, "type": type, "override": override}),
+                idem_key=f"decision:{approval_id}")
+    except ApprovalNotFound:
+        raise audited("not_found", 404, f"no approval {approval_id}") from None
+    except ApprovalConflict as exc:
+        raise audited("conflict", 409, str(exc)) from None
+    audit(engine, now, principal.actor, "approval.decide", approval_id, "decided",
+          {"role": principal.role.value, "type": type, "override": override, "case_id": decided.case_id})
+    return decided

@@ -1,0 +1,54 @@
+"""The approval inbox over HTTP: list, read, decide. The actor is the authenticated caller."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from api import inbox
+from api.auth import CurrentPrincipal
+from api.deps import EngineDep
+from api.permissions import redact_approval
+from api.readers import resolve_evidence
+from core.models import DecisionType, Role
+
+router = APIRouter(prefix="/approvals", tags=["approvals"])
+
+
+class DecisionCreate(BaseModel):
+    """A decision as submitted; there is no actor field: the actor is whoever authenticated."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: DecisionType
+    edited_payload: dict[str, Any] | None = None
+    comment: str | None = Field(default=None, max_length=20_000)
+
+
+@router.get("", responses={401: {}})
+def list_approvals(engine: EngineDep, principal: CurrentPrincipal,
+                   status: Annotated[str | None, Query(pattern="^(pending|decided|applied)$")] = "pending",
+                   role: Role | None = None, owner: str | None = None, case_id: str | None = None,
+                   min_age_s: Annotated[int | None, Query(ge=0)] = None, mine: bool = False) -> list[dict[str, Any]]:
+    """Approvals the caller may read, filtered by assigned role, owner (assignee), case and minimum age."""
+    records = inbox.list_visible(engine, principal, status=status, role=role.value if role else None, owner=owner,
+                                 case_id=case_id, min_age_s=min_age_s, mine=mine)
+    return [redact_approval(principal, r) for r in records]
+
+
+@router.get("/{approval_id}", responses={401: {}, 403: {}, 404: {}})
+def read_approval(approval_id: str, engine: EngineDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    """One approval with the evidence its proposal cites."""
+    view = redact_approval(principal, inbox.read_approval(engine, principal, approval_id))
+    view["evidence"] = resolve_evidence(engine, view["request"]["evidence_refs"])
+    return view
+
+
+@router.post("/{approval_id}/decision", responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
+def decide(approval_id: str, body: DecisionCreate, request: Request, engine: EngineDep,
+           principal: CurrentPrincipal) -> dict[str, Any]:
+    """Approve, edit, reject or respond. 409 if no longer pending (a double submit applies once)."""
+    record = inbox.decide(engine, getattr(request.app.state, "case_service", None), principal, approval_id,
+                          type=body.type, edited_payload=body.edited_payload, comment=body.comment)
+    return redact_approval(principal, record)

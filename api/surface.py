@@ -1,0 +1,59 @@
+"""The HTTP surface's wiring: auth, background ingest and notifications, logging, metrics, routers, pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.auth import Sessions, load_keys, load_session_secret
+from api.background import EventSpool, IngestWorker
+from api.logging import RequestContextMiddleware, configure_logging
+from api.notify import Notifier
+from api.routes import accounts, approvals, cases, kpis, metrics, pages
+from core.ingest import IngestSummary
+from core.settings import Settings
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def _count_ingested(summary: IngestSummary) -> None:
+    metrics.EVENTS_INGESTED.labels("inserted").inc(summary.inserted)
+    metrics.EVENTS_INGESTED.labels("duplicate").inc(summary.duplicates)
+
+
+async def _to_login(request: Request, exc: Exception) -> RedirectResponse:
+    return RedirectResponse(f"/ui/login?next={request.url.path}", status_code=303)
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Attach everything the surface needs to an app whose `state.engine` is open."""
+    configure_logging()
+    engine = app.state.engine
+    app.state.keys = load_keys(settings)
+    app.state.sessions = Sessions(load_session_secret(settings), app.state.keys)
+    app.state.spool = EventSpool(engine, settings.webhook_tolerance_s)
+    app.state.ingest_worker = IngestWorker(engine, app.state.spool, on_ingested=_count_ingested)
+    app.state.notifier = Notifier(engine, settings.notify_urls, settings.notify_allowed_hosts)
+    app.state.metrics_registry = metrics.store_registry(engine)
+    app.add_middleware(RequestContextMiddleware, observers=[metrics.observe_request])
+    app.add_exception_handler(pages.LoginRequired, _to_login)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in (accounts.router, cases.router, approvals.router, kpis.router, metrics.router,
+                   pages.router, pages.root_router):
+        app.include_router(router)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the ingest worker (re-applying anything spooled before a crash) and the notifier."""
+    app.state.ingest_worker.start()
+    app.state.notifier.start()
+    yield
+    app.state.notifier.stop()
+    app.state.ingest_worker.drain(timeout=10)
+    app.state.ingest_worker.stop()
