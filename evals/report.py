@@ -1,0 +1,193 @@
+"""Headline metrics, the versioned thresholds, and the report files (report.json, report.md, charts)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+THRESHOLDS = Path(__file__).parent / "thresholds.yaml"
+
+
+def _get(report: dict[str, Any], *path: str) -> Any:
+    node: Any = report
+    for key in path:
+        if not isinstance(node, dict) or node.get(key) is None:
+            return None
+        node = node[key]
+    return node
+
+
+def headline(report: dict[str, Any]) -> dict[str, float | None]:
+    """The figures the thresholds speak about, by stable dotted name."""
+    lead = ("detection", "test", "lead_time_hours")
+    tuned = ("detection", "tuned_on_dev", "test")
+    return {
+        "detection.precision": _get(report, "detection", "test", "precision"),
+        "detection.recall": _get(report, "detection", "test", "recall"),
+        "detection.f1": _get(report, "detection", "test", "f1"),
+        "detection.false_positive_rate": _get(report, "detection", "test", "false_positive_rate"),
+        "detection.precision_at_k": _get(report, "detection", "precision_at_k", "precision_at_k"),
+        "detection.lead_time_median_h": _get(report, *lead, "median"),
+        "detection.lead_time_p10_h": _get(report, *lead, "p10"),
+        "detection.dev_tuned_precision": _get(report, *tuned, "precision"),
+        "detection.dev_tuned_recall": _get(report, *tuned, "recall"),
+        "detection.dev_tuned_lead_time_median_h": _get(report, *tuned, "lead_time_hours", "median"),
+        "compliance.recall": _get(report, "compliance", "recall"),
+        "compliance.precision": _get(report, "compliance", "precision"),
+        "sentiment.accuracy": _get(report, "sentiment", "best", "accuracy"),
+        "sentiment.macro_f1": _get(report, "sentiment", "best", "macro_f1"),
+        "routing.tier_accuracy": _get(report, "routing", "tier_accuracy"),
+        "routing.roles_exact_accuracy": _get(report, "routing", "roles_exact_accuracy"),
+        "routing.role_micro_recall": _get(report, "routing", "role_micro_recall"),
+        "briefs.faithfulness": _get(report, "briefs", "generated_cases", "faithfulness"),
+        "briefs.completeness": _get(report, "briefs", "generated_cases", "completeness"),
+        "knowledge.hit_at_1": _get(report, "knowledge", "hit_at_1"),
+        "knowledge.hit_at_5": _get(report, "knowledge", "hit_at_5"),
+    }
+
+
+def load_thresholds(path: Path = THRESHOLDS) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or "version" not in data:
+        raise ValueError(f"{path}: needs a version field")
+    for section in ("goals", "gates"):
+        for name, bound in (data.get(section) or {}).items():
+            if not isinstance(bound, dict) or not set(bound) <= {"min", "max"} or not bound:
+                raise ValueError(f"{path}: {section}.{name} must be a mapping with min and/or max")
+    return data
+
+
+def check(figures: dict[str, float | None], bounds: dict[str, dict[str, float]]) -> dict[str, dict[str, Any]]:
+    """Each bounded metric: its value, the bound, and whether it holds (None: not measured in this run,
+    e.g. sentiment without the airline data)."""
+    out = {}
+    for name, bound in bounds.items():
+        value = figures.get(name)
+        ok = None if value is None else bool(
+            bound.get("min", float("-inf")) <= value <= bound.get("max", float("inf")))
+        out[name] = {"value": value, **bound, "ok": ok}
+    return out
+
+
+def evaluate_thresholds(report: dict[str, Any], path: Path = THRESHOLDS) -> dict[str, Any]:
+    data = load_thresholds(path)
+    figures = headline(report)
+    return {"version": data["version"], "file": str(path), "goals": check(figures, data.get("goals") or {}),
+            "gates": check(figures, data.get("gates") or {})}
+
+
+def write_json(report: dict[str, Any], out: Path) -> Path:
+    path = out / "report.json"
+    path.write_text(json.dumps(report, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    return path
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def _bound(b: dict[str, Any]) -> str:
+    return " and ".join(f"{'>=' if k == 'min' else '<='} {b[k]}" for k in ("min", "max") if k in b)
+
+
+def markdown(report: dict[str, Any], charts: list[str]) -> str:
+    cfg, det, th = report["config"], report["detection"], report["thresholds"]
+    lines = [
+        "# redaccount offline evaluation",
+        "",
+        f"Run: {'full' if cfg['full'] else 'fast subset'}; text: {report['data']['text']}; "
+        f"{cfg['accounts']} accounts x {cfg['months']} months per split; briefs: {report['briefs']['mode']}; "
+        f"thresholds file version {th['version']}.",
+        "",
+        "## Goals (issue 6) and regression gates",
+        "",
+        "| metric | value | goal | met |",
+        "|---|---|---|---|",
+        *[f"| {k} | {_fmt(v['value'])} | {_bound(v)} | {_met(v['ok'])} |" for k, v in th["goals"].items()],
+        "",
+        "| gate (run fails below) | value | bound | holds |",
+        "|---|---|---|---|",
+        *[f"| {k} | {_fmt(v['value'])} | {_bound(v)} | {_met(v['ok'])} |" for k, v in th["gates"].items()],
+        "",
+        "## All headline figures (test split)",
+        "",
+        "| metric | value |",
+        "|---|---|",
+        *[f"| {k} | {_fmt(v)} |" for k, v in headline(report).items()],
+        "",
+        "## Detection",
+        "",
+        "```",
+        det["definitions"],
+        "```",
+        "",
+        f"At the shipped red band ({det['red_band']}): test {_counts(det['test'])}; dev {_counts(det['dev'])}.",
+        f"Lead times (h, escalating positives flagged): {det['test']['lead_time_hours']['values']}.",
+        "",
+        f"Threshold chosen on dev for precision >= {det['tuned_on_dev']['min_precision']}: "
+        f"{det['tuned_on_dev']['threshold']}; on test: "
+        + (_counts(det["tuned_on_dev"]["test"]) if det["tuned_on_dev"]["test"] else "n/a") + ".",
+        "",
+        "Flagged by archetype (test, red band): "
+        + ", ".join(f"{k} {v}" for k, v in det["test"]["flagged_by_archetype"].items()) + ".",
+        "",
+        "Ablation (test, red band):",
+        "",
+        "| variant | precision | recall | F1 | FPR |",
+        "|---|---|---|---|---|",
+        *[f"| {k} | {_fmt(v['precision'])} | {_fmt(v['recall'])} | {_fmt(v['f1'])} | {_fmt(v['false_positive_rate'])} |"
+          for k, v in det["ablation"].items()],
+        "",
+        "## Routing, compliance, briefs, sentiment, knowledge",
+        "",
+        f"- Routing ({report['routing']['cases']} at-risk cases): tier {_fmt(report['routing']['tier_accuracy'])}, "
+        f"exact role set {_fmt(report['routing']['roles_exact_accuracy'])}, per role {report['routing']['per_role']}.",
+        f"- Compliance: recall {_fmt(report['compliance']['recall'])}, precision {_fmt(report['compliance']['precision'])}; "
+        f"by disguise {report['compliance']['recall_by_disguise']}; generated compliance accounts "
+        f"{report['compliance']['generated_compliance_accounts']}.",
+        f"- Briefs: {json.dumps({k: v for k, v in report['briefs'].items()}, default=str)[:1200]}",
+        f"- Sentiment: {json.dumps(report['sentiment'], default=str) if report['sentiment'] else 'not run (no airline data)'}",
+        f"- Knowledge: {json.dumps({k: v for k, v in (report['knowledge'] or {}).items() if k != 'misses'})}",
+        "",
+        "## Data",
+        "",
+        f"```\n{json.dumps(report['data'], indent=1)}\n```",
+        "",
+        "## Charts",
+        "",
+        *[f"![{c}]({c})" for c in charts],
+        "",
+        f"Timings (s): {report['timings_s']}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _met(ok: bool | None) -> str:
+    return "not measured" if ok is None else ("yes" if ok else "**no**")
+
+
+def _counts(m: dict[str, Any]) -> str:
+    return (f"P {_fmt(m['precision'])}, R {_fmt(m['recall'])}, F1 {_fmt(m['f1'])}, FPR {_fmt(m['false_positive_rate'])} "
+            f"(tp {m['tp']}, fp {m['fp']}, fn {m['fn']}, tn {m['tn']}); lead median {_fmt(m['lead_time_hours']['median'])} h, "
+            f"p10 {_fmt(m['lead_time_hours']['p10'])} h, flagged before escalation "
+            f"{m['lead_time_hours']['flagged_before_escalation']}/{m['lead_time_hours']['escalating_positives']}")
+
+
+def write_all(report: dict[str, Any], out: Path) -> list[Path]:
+    """report.json, report.md and the charts into `out`."""
+    from evals.charts import draw_all
+
+    out.mkdir(parents=True, exist_ok=True)
+    report["thresholds"] = evaluate_thresholds(report)
+    charts = draw_all(report, out)
+    report["charts"] = [c.name for c in charts]
+    paths = [write_json(report, out)]
+    md = out / "report.md"
+    md.write_text(markdown(report, report["charts"]), encoding="utf-8")
+    return [*paths, md, *charts]

@@ -1,0 +1,205 @@
+"""The offline evaluation: generate dev and test histories, replay detection, score every metric, report.
+
+Tuning happens on the dev split only (the score threshold that reaches the precision goal); the test
+split is generated from another seed and other public sentences and is only ever measured.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from core.sample import DEFAULT_END
+from core.settings import Settings
+from evals import briefs, compliance, detection, drafting, routing
+from evals.public_data import AIRLINE, has_public_data
+from evals.replay import CachedSentiment, replay
+from evals.scenarios import archetype_kinds, build_splits
+
+
+@dataclass
+class EvalConfig:
+    data_dir: Path | None = None
+    out: Path = Path("eval-report")
+    llm: drafting.LlmMode = "none"
+    full: bool = False
+    accounts: int = 26
+    months: int = 4
+    capacity: int = 5
+    min_precision: float = 0.60
+    sentiment_rows: int | None = 1200
+    sentiment_folds: int = 3
+    max_briefs: int = 12
+    knowledge: bool = True
+    step_hours: float = 24.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def preset(cls, full: bool, **overrides: Any) -> EvalConfig:
+        """The CI subset (default) or the full run."""
+        base = cls(full=True, accounts=130, months=6, sentiment_rows=None, sentiment_folds=5, max_briefs=200) if full else cls()
+        for key, value in overrides.items():
+            if value is not None:
+                setattr(base, key, value)
+        return base
+
+
+def _timed(timings: dict[str, float], name: str, start: float) -> None:
+    timings[name] = round(time.perf_counter() - start, 2)
+
+
+def _sentiment(cfg: EvalConfig) -> dict[str, Any] | None:
+    """Accuracy and macro F1 on the real airline tweets via evals/sentiment.py (5-fold CV + lexicon)."""
+    if cfg.data_dir is None or not (cfg.data_dir / AIRLINE).is_file():
+        return None
+    from evals.sentiment import evaluate_csv
+
+    path = cfg.data_dir / AIRLINE
+    with tempfile.TemporaryDirectory() as tmp:
+        if cfg.sentiment_rows:
+            path = _every_nth(path, Path(tmp) / "subset.csv", cfg.sentiment_rows)
+        result = evaluate_csv(path, "text", "airline_sentiment", folds=cfg.sentiment_folds)
+        confusion = _lexicon_confusion(path)
+    rows = {r["model"]: {k: r[k] for k in ("n", "accuracy", "macro_f1", "per_class_f1", "method")}
+            for r in result["results"]}
+    return {"best": max(rows.values(), key=lambda r: r["accuracy"]), "models": rows,
+            "subset_rows": cfg.sentiment_rows, "baselines": {"naive_bayes": 0.77, "svm": 0.79, "bert": 0.90},
+            "confusion": confusion}
+
+
+def _lexicon_confusion(path: Path) -> dict[str, Any]:
+    """Confusion matrix of the shipped default (the lexicon detection runs on), no training involved."""
+    from agent.sentiment import LABELS, LexiconSentiment
+    from evals.sentiment import read_labelled_csv
+
+    texts, labels, _ = read_labelled_csv(path, "text", "airline_sentiment")
+    model = LexiconSentiment()
+    pred = [r.label for i in range(0, len(texts), 512) for r in model.predict(texts[i : i + 512])]
+    matrix = [[sum(1 for y, p in zip(labels, pred, strict=True) if y == a and p == b) for b in LABELS] for a in LABELS]
+    return {"model": f"{model.name} (shipped default)", "labels": list(LABELS), "matrix": matrix}
+
+
+def _every_nth(src: Path, dst: Path, rows: int) -> Path:
+    """A deterministic, evenly spread subset of a CSV (for the fast run)."""
+    with src.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header, body = next(reader), list(reader)
+    step = max(1, len(body) // rows)
+    with dst.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(body[::step][:rows])
+    return dst
+
+
+def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any]:
+    """Every metric of the suite as one JSON-able report (charts and files are written by evals.report)."""
+    from agent.sentiment import load_sentiment_model
+    from graph.rules_policy import RulesPolicy
+    from rules.detect import default_ruleset
+    from rules.detector import Detector, compliance_for
+    from rules.reference import ReferenceEvaluator
+    from rules.thresholds import Thresholds
+
+    settings = settings or Settings(data_dir=cfg.out / ".redaccount", llm_enabled=False)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    engine = default_ruleset(settings)
+    matcher = compliance_for(engine)
+    data_dir = cfg.data_dir if has_public_data(cfg.data_dir) else None
+    splits, pools = build_splits(cfg.accounts, cfg.months, data_dir, matcher.match_text)
+    _timed(timings, "generate", t0)
+
+    # Replay on the plain-Python evaluator of the same YAML (differential-tested against durable-rules in
+    # tests/rules/test_engine_differential.py); durable-rules' per-fact cost would dominate thousands of
+    # assessments without changing one decision. Routing and compliance below use the production engine.
+    th = Thresholds()
+    sentiment = CachedSentiment(load_sentiment_model(settings))
+    runs = {}
+    for name, split in splits.items():
+        t = time.perf_counter()
+        detector = Detector(th, sentiment, ReferenceEvaluator(engine.ruleset), settings.review_confidence_floor)
+        runs[name] = replay(detector, split.truth, split.events_by_account(), DEFAULT_END, cfg.months,
+                            step=timedelta(hours=cfg.step_hours))
+        _timed(timings, f"replay_{name}", t)
+    test, dev = runs["test"], runs["dev"]
+    start = DEFAULT_END - timedelta(days=30 * cfg.months) + timedelta(days=14)
+    days = sorted({p.at for r in test for p in r.points if p.at.hour == 0 and p.at.minute == 0 and p.at >= start})
+
+    tuned = detection.choose_threshold(dev, cfg.min_precision)
+    det: dict[str, Any] = {
+        "definitions": (detection.__doc__ or "").strip(),
+        "red_band": th.band_red,
+        "test": detection.confusion(test),
+        "dev": {k: v for k, v in detection.confusion(dev).items() if k != "flagged_by_archetype"},
+        "precision_at_k": detection.precision_at_k(test, cfg.capacity, days, th.band_amber),
+        "pr_curve": detection.pr_curve(test),
+        "tuned_on_dev": {"min_precision": cfg.min_precision, "threshold": tuned,
+                         "test": detection.confusion(test, threshold=tuned) if tuned is not None else None},
+        "ablation": detection.ablation(test),
+    }
+    t = time.perf_counter()
+    policy = RulesPolicy(engine)
+    route = routing.routing(test, policy)
+    _timed(timings, "routing", t)
+
+    t = time.perf_counter()
+    customer_texts: dict[str, list[str]] = {}
+    for account, events in splits["test"].events_by_account().items():
+        customer_texts[account] = [e.payload.text for e in events
+                                   if e.type == "message.created" and e.payload.author_side.value == "customer"]
+    comp = compliance.compliance_metrics(matcher.match_text, [x.term for x in engine.ruleset.terms],
+                                         splits["test"].truth, customer_texts)
+    comp["matcher"] = "rules/engine.py (durable-rules) behind the detector's exact ASCII prefilter"
+    _timed(timings, "compliance", t)
+
+    t = time.perf_counter()
+    brief_report = _briefs(cfg, settings, test)
+    _timed(timings, "briefs", t)
+
+    t = time.perf_counter()
+    senti = _sentiment(cfg)
+    _timed(timings, "sentiment", t)
+
+    know = None
+    if cfg.knowledge:
+        from evals.knowledge_eval import knowledge_metrics
+
+        t = time.perf_counter()
+        know = knowledge_metrics()
+        _timed(timings, "knowledge", t)
+    _timed(timings, "total", t0)
+    return {
+        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(cfg).items()},
+        "data": {"text": splits["test"].text, "pools": {k: v.summary() for k, v in pools.items()} if pools else None,
+                 "splits": {k: {"seed": s.seed, **s.mix()} for k, s in splits.items()},
+                 "archetype_kinds": archetype_kinds()},
+        "detection": det,
+        "routing": route,
+        "compliance": comp,
+        "briefs": brief_report,
+        "sentiment": senti,
+        "knowledge": know,
+        "timings_s": timings,
+    }
+
+
+def _briefs(cfg: EvalConfig, settings: Settings, test: list[Any]) -> dict[str, Any]:
+    cases = [routing.case_context(r.case) for r in test if r.case is not None and r.first_red() is not None]
+    cases = cases[: cfg.max_briefs]
+    out: dict[str, Any] = {"mode": cfg.llm, **drafting.describe(cfg.llm)}
+    if cfg.llm == "embedded":
+        with drafting.embedded(settings) as draft:
+            out["generated_cases"] = briefs.brief_metrics(cases, draft)
+        return out
+    out["generated_cases"] = briefs.brief_metrics(cases, drafting.extractive(settings))
+    if cfg.llm == "cassette":
+        recorded = drafting.cassette_briefs()
+        by_ctx = {id(ctx): brief for ctx, brief in recorded}
+        out["recorded_model"] = briefs.brief_metrics([ctx for ctx, _ in recorded], lambda c: by_ctx[id(c)])
+    return out

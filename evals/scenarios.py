@@ -1,0 +1,76 @@
+"""Generated account histories with ground truth for the evaluation: a dev split for tuning, a test split.
+
+Both splits come from `core.sample.generate` with their own seed and their own half of the public text
+(see evals/public_data.py); nothing chosen on the dev split is recomputed on the test split.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.sample import SPECS, AccountTruth, SampleSet, generate
+from evals.public_data import Pool, TextPools, has_public_data, load_pools
+
+SEEDS: dict[Pool, int] = {"dev": 1101, "test": 2202}
+
+
+@dataclass(frozen=True)
+class Split:
+    name: Pool
+    seed: int
+    sample: SampleSet
+    text: str  # "public data" or "templates"
+
+    @property
+    def truth(self) -> list[AccountTruth]:
+        return self.sample.truth
+
+    def events_by_account(self) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = defaultdict(list)
+        for event in self.sample.events:
+            account = event.payload.id if event.type == "account.upserted" else event.payload.account_id
+            out[account].append(event)
+        return dict(out)
+
+    def mix(self) -> dict[str, Any]:
+        """Archetypes and their kind: positive (at risk), hard negative, or plain negative."""
+        kinds = Counter(t.archetype.value for t in self.truth)
+        return {
+            "accounts": len(self.truth),
+            "at_risk": sum(t.at_risk for t in self.truth),
+            "escalating": sum(t.escalates for t in self.truth),
+            "hard_negatives": sum(t.hard_negative for t in self.truth),
+            "hard_positives": sum(t.archetype.value in HARD_POSITIVES for t in self.truth),
+            "by_archetype": dict(sorted(kinds.items())),
+            "events": len(self.sample.events),
+        }
+
+
+# Positives whose warning signs are quiet: no outburst, only politeness, drift or silence.
+HARD_POSITIVES = ("polite_frustration", "slow_drift", "silence_before_renewal")
+
+
+def build_splits(n_accounts: int, months: int, data_dir: Path | None,
+                 compliance: Any) -> tuple[dict[Pool, Split], dict[Pool, TextPools] | None]:
+    """Dev and test histories; public text when `data_dir` holds it, the generator's templates otherwise."""
+    pools = load_pools(data_dir, compliance) if data_dir is not None and has_public_data(data_dir) else None
+    splits: dict[Pool, Split] = {}
+    for name, seed in SEEDS.items():
+        source = pools[name].text_source() if pools else None
+        sample = generate(seed=seed, n_accounts=n_accounts, months=months, text_source=source)
+        splits[name] = Split(name, seed, sample, "public data" if pools else "templates")
+    return splits, pools
+
+
+def archetype_kinds() -> dict[str, str]:
+    """Each archetype's role in the evaluation, for the report."""
+    out = {}
+    for archetype, spec in SPECS.items():
+        if spec.at_risk:
+            out[archetype.value] = "hard positive" if archetype.value in HARD_POSITIVES else "positive"
+        else:
+            out[archetype.value] = "hard negative" if spec.hard_negative else "negative"
+    return out
