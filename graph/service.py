@@ -11,6 +11,7 @@ worker is never applied again by another worker's recovery or tick.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from langgraph.types import Command
@@ -23,6 +24,8 @@ from core.store.ledger import audit, enqueue_outbound
 from graph.approval import TIMER
 from graph.build import build_graph
 from graph.context import WorkflowContext
+
+log = logging.getLogger(__name__)
 
 
 class CaseService:
@@ -75,9 +78,11 @@ class CaseService:
         """Open (or find) the account's Red case and run it to its first pause. Returns (case id, created)."""
         case, created = open_escalation(self.context.engine, assessment.account_id, self.context.clock())
         with self._case_lock(case.id):
-            # Not run yet: just opened, or a crash between opening the record and the first checkpoint.
-            if self.graph.get_state(self._config(case.id)).values:
+            if self._has_checkpoint(case.id):
+                # Already running, or a crash stopped its first run part-way: finish that run, never start over.
+                self._continue_interrupted(case.id)
                 return case.id, created
+            # Not run yet: just opened, or a crash between opening the record and the first checkpoint.
             audit(self.context.engine, self.context.clock(), actor, "start_case", f"case:{case.id}", "ok",
                   {"account_id": assessment.account_id, "score": assessment.score})
             enqueue_outbound(self.context.engine, f"notify:opened:{case.id}", "notification",
@@ -131,9 +136,8 @@ class CaseService:
         return applied
 
     def _continue_interrupted(self, case_id: str) -> bool:
-        """Resume a run a crash stopped between nodes (next nodes pending, no interrupt); caller holds the lock."""
-        snapshot = self.graph.get_state(self._config(case_id))
-        if not snapshot.next or any(task.interrupts for task in snapshot.tasks):
+        """Resume a run a crash stopped between nodes (no interrupt pending); caller holds the lock."""
+        if not self._interrupted(case_id):
             return False
         self._run(case_id, None)
         return True
@@ -157,20 +161,36 @@ class CaseService:
 
     def recover(self) -> dict[str, int]:
         """After a crash: apply decided-but-unapplied approvals, finish runs a crash stopped between nodes,
-        and mirror pending interrupts into the inbox."""
-        applied = mirrored = resumed = 0
+        and mirror pending interrupts into the inbox.
+
+        One case that cannot be recovered (a node that keeps failing) is logged and counted in `failed`;
+        it must not keep every other case, or a worker's start-up, from recovering.
+        """
+        counts = {"applied": 0, "mirrored": 0, "resumed": 0, "failed": 0}
         for record in approval_store.list_approvals(self.context.engine, status="decided"):
-            applied += self._apply(record)
+            try:
+                counts["applied"] += self._apply(record)
+            except Exception:  # noqa: BLE001 - isolate one broken case; it stays "decided" for the next round
+                log.exception("recovery could not apply approval %s of case %s", record.id, record.case_id)
+                counts["failed"] += 1
         for case in list_escalations(self.context.engine, open_only=True):
-            if self._interrupted(case.id):
-                with self._case_lock(case.id):
-                    resumed += self._continue_interrupted(case.id)
-            elif not self.graph.get_state(self._config(case.id)).values:
-                resumed += self._start_unstarted(case.id, case.account_id)
-            before = len(approval_store.list_approvals(self.context.engine, case_id=case.id, status=None))
-            self._record_pending(case.id)
-            mirrored += len(approval_store.list_approvals(self.context.engine, case_id=case.id, status=None)) - before
-        return {"applied": applied, "mirrored": mirrored, "resumed": resumed}
+            try:
+                self._recover_case(case.id, case.account_id, counts)
+            except Exception:  # noqa: BLE001 - same: log, count, go on with the other cases
+                log.exception("recovery could not resume case %s", case.id)
+                counts["failed"] += 1
+        return counts
+
+    def _recover_case(self, case_id: str, account_id: str, counts: dict[str, int]) -> None:
+        if self._interrupted(case_id):
+            with self._case_lock(case_id):
+                counts["resumed"] += self._continue_interrupted(case_id)
+        elif not self._has_checkpoint(case_id):
+            counts["resumed"] += self._start_unstarted(case_id, account_id)
+        before = len(approval_store.list_approvals(self.context.engine, case_id=case_id, status=None))
+        self._record_pending(case_id)
+        counts["mirrored"] += len(approval_store.list_approvals(self.context.engine, case_id=case_id,
+                                                                status=None)) - before
 
     def _start_unstarted(self, case_id: str, account_id: str) -> bool:
         """A crash between opening the case record and its first checkpoint: start it from the account's
@@ -186,8 +206,18 @@ class CaseService:
         return True
 
     def _interrupted(self, case_id: str) -> bool:
+        """The run stopped part-way: its last checkpoint still has tasks and none waits for an answer.
+
+        `snapshot.next` is not enough: it leaves out tasks whose writes were saved, so a crash after a node
+        finished but before the next checkpoint shows `next == ()` exactly like a finished thread. A finished
+        thread has no tasks at all.
+        """
         snapshot = self.graph.get_state(self._config(case_id))
-        return bool(snapshot.next) and not any(task.interrupts for task in snapshot.tasks)
+        return bool(snapshot.tasks) and not any(task.interrupts for task in snapshot.tasks)
+
+    def _has_checkpoint(self, case_id: str) -> bool:
+        """Whether the thread was ever started (values can still be empty if it stopped in its first step)."""
+        return self.graph.get_state(self._config(case_id)).created_at is not None
 
     def case_exists(self, case_id: str) -> bool:
         try:

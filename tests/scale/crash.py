@@ -94,6 +94,7 @@ class CrashReport:
     cases_resumed: int = 0
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
+    stuck: list[dict[str, Any]] = field(default_factory=list)  # where each case that did not resume stands
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -356,3 +357,22 @@ def _check(engine: sa.Engine, settings: Settings, report: CrashReport, shared: _
         report.cases_resumed = len(resumed & set(waiting))
         if report.cases_resumed != len(cases):
             report.problems.append(f"{len(cases) - report.cases_resumed} cases did not resume from their checkpoint")
+            for case_id, _ in cases:
+                if case_id not in resumed:
+                    report.stuck.append(_where(service, case_id, approvals))
+
+
+def _where(service: Any, case_id: str, approvals: list[Any]) -> dict[str, Any]:
+    """What a case that did not resume looks like: its approvals, its thread's next nodes and pending pause."""
+    snapshot = service.graph.get_state(service._config(case_id))
+    values = snapshot.values or {}
+    return {"case": case_id,
+            "approvals": [(a.step, a.status) for a in approvals if a.escalation_id == case_id],
+            "next": list(snapshot.next), "pending": service.pending_interrupt(case_id),
+            "errors": [str(task.error) for task in snapshot.tasks if task.error],
+            "history": [(c.metadata.get("step"), c.metadata.get("source"), list(c.next),
+                         sorted((c.metadata.get("writes") or {}).keys()), c.config["configurable"]["checkpoint_id"][-8:],
+                         (c.parent_config or {}).get("configurable", {}).get("checkpoint_id", "")[-8:])
+                        for c in service.graph.get_state_history(service._config(case_id))],
+            "state": {k: values.get(k) for k in ("phase", "round", "attempt", "fcr", "watch_until", "resolved_at",
+                                                  "outcome")}}

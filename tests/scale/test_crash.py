@@ -20,7 +20,7 @@ pytestmark = pytest.mark.timeout(3600)
 
 
 def _assert_survived(report: CrashReport, kills: int) -> None:
-    print("\ncrash campaign:", json.dumps(report.as_dict()))
+    print("\ncrash campaign:", json.dumps(report.as_dict(), default=str))
     assert report.kills >= kills
     assert report.problems == []
     assert report.lost_approvals == 0
