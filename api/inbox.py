@@ -1,8 +1,7 @@
 """The approval inbox: what a caller may see and decide, and the one decide path (API and pages share it).
 
-Deciding goes through `app.state.case_service.decide` when the workflow service is installed (it checks
-the interrupt is pending, claims the decision atomically and resumes the case); otherwise through the
-store's atomic claim. Every outcome, including refusals, is audited.
+Deciding goes through the product's case service (it checks the interrupt is pending, claims the
+decision atomically and resumes the case). Every outcome, including refusals, is audited.
 """
 
 from __future__ import annotations
@@ -16,17 +15,16 @@ from fastapi import HTTPException
 from api.auth import Principal
 from api.permissions import can_decide, refuse, sees_case
 from api.readers import AccountNotFound, get_account
-from core.models import ApprovalDecision, DecisionType, TimelineEntry
+from core.models import ApprovalDecision, DecisionType
 from core.permissions import Capability, can
 from core.store.approvals import (
     ApprovalConflict,
     ApprovalNotFound,
     ApprovalRecord,
-    claim_decision,
     get_approval,
 )
 from core.store.approvals import list_approvals as store_list
-from core.store.cases import CaseNotFound, append_timeline, get_escalation
+from core.store.cases import CaseNotFound, get_escalation
 from core.store.ledger import audit
 
 
@@ -71,7 +69,7 @@ def read_approval(engine: sa.Engine, principal: Principal, approval_id: str) -> 
     return record
 
 
-def decide(engine: sa.Engine, service: CaseService | None, principal: Principal, approval_id: str, *,
+def decide(engine: sa.Engine, service: CaseService, principal: Principal, approval_id: str, *,
            type: DecisionType, edited_payload: dict[str, Any] | None = None,
            comment: str | None = None) -> ApprovalRecord:
     """Apply one decision as the authenticated principal: 404 unknown, 403 not theirs, 409 not pending."""
@@ -97,14 +95,7 @@ def decide(engine: sa.Engine, service: CaseService | None, principal: Principal,
     except ValueError as exc:
         raise audited("invalid", 422, str(exc)) from None
     try:
-        if service is not None:
-            decided = service.decide(approval_id, decision)
-        else:
-            decided = claim_decision(engine, approval_id, decision, now)
-            append_timeline(engine, TimelineEntry(
-                escalation_id=decided.case_id, at=now, kind="decision", actor=principal.actor,
-                payload={"approval_id": approval_id, "step": decided.step, "type": type, "override": override}),
-                idem_key=f"decision:{approval_id}")
+        decided = service.decide(approval_id, decision)
     except ApprovalNotFound:
         raise audited("not_found", 404, f"no approval {approval_id}") from None
     except ApprovalConflict as exc:

@@ -102,6 +102,12 @@ def event_json_schema() -> dict[str, Any]:
     return schema
 
 
+def account_of(event: Any) -> str:
+    """The account an event belongs to (the account record itself, or the payload's account_id)."""
+    payload = event.payload
+    return payload.id if event.type == "account.upserted" else payload.account_id
+
+
 def dump_event(event: _Envelope) -> str:
     """One JSONL line for an event."""
     return json.dumps(event.model_dump(mode="json", exclude_none=True), ensure_ascii=False, sort_keys=True)

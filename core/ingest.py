@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 
 from core.db import schema as t
-from core.events import EVENT_ADAPTER, EVENT_TYPES, _Envelope
+from core.events import EVENT_ADAPTER, EVENT_TYPES, _Envelope, account_of
 from core.store.apply import apply_events
+from core.store.detection import mark_pending
 from core.store.dialect import insert_ignore
 
 MAX_LINE_BYTES = 2_000_000
@@ -52,6 +53,7 @@ class IngestSummary:
     inserted: int = 0
     duplicates: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
+    accounts: list[str] = field(default_factory=list)  # accounts with new events (to assess)
 
     def as_dict(self) -> dict[str, Any]:
         return {"received": self.received, "inserted": self.inserted, "duplicates": self.duplicates,
@@ -179,6 +181,9 @@ def write_events(engine: sa.Engine, events: Iterable[_Envelope], chunk: int = 50
                 for e in fresh]
         insert_ignore(connection, t.events, rows, key="event_id")
         summary.by_type = apply_events(connection, fresh)
+        # Mark each new event for its account's detection job, in the same transaction: accepted means queued.
+        mark_pending(connection, [(account_of(e), e.event_id) for e in fresh], now)
+    summary.accounts = sorted({account_of(e) for e in fresh})
     summary.inserted = len(fresh)
     summary.duplicates = summary.received - summary.inserted
     return summary

@@ -51,6 +51,14 @@ class Settings(BaseSettings):
 
     review_confidence_floor: float = Field(default=0.6, ge=0, le=1)
 
+    jobs_url: str | None = Field(
+        default=None, description="Job queue: redis://host:port/db, or a huey SQLite file path. Default: the "
+        "database (PostgreSQL) or data_dir/jobs.sqlite (SQLite).")
+    job_threads: int = Field(default=2, ge=1, le=64, description="Job threads per process running jobs.")
+    jobs_in_api: bool = Field(default=True, description="API processes also run jobs (off: only `redaccount worker`).")
+    detection_live: bool = Field(default=True, description="Assess each account as its events arrive (off: only "
+                                 "`redaccount score`; for benchmarks).")
+
     @field_validator("webhook_secret", "zendesk_webhook_secret")
     @classmethod
     def _refuse_weak_secret(cls, value: SecretStr | None) -> SecretStr | None:

@@ -1,31 +1,35 @@
-"""Detection over the store: read new events from the log, update persisted windows, assess, record.
+"""Detection over the store, one account at a time: fold its new events into its window, assess, record.
 
-The event log is read from a cursor `(received_at, event_id)`, so each run folds in only what arrived
-since the last one; windows are persisted per account, so no run rescans history. Assessments are
-appended (the table is append-only) when they differ from the account's latest one.
+Ingest marks each new event for its account (core/store/detection.py); `Detection.assess_account` folds
+the marked events into the account's persisted window, assesses it, records the assessment when it
+changed, and records the next moment a fact changes by time alone, all in one transaction under the
+account's lock: an event is folded once, and the cost of an event does not grow with the number of
+accounts or with history. `assess_all` does the same for every account (batch scoring, evals).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
 
-from core.db import schema as t
-from core.events import EVENT_ADAPTER
 from core.models import RiskAssessment
 from core.settings import Settings
-from core.store.dialect import upsert
+from core.store import detection as store
+from core.store.detection import latest_assessment, risk_history
 from rules.detector import Detector, RulesPort
+from rules.next_due import next_change_at
 from rules.signals.ports import SentimentPort
 from rules.signals.window import AccountWindow
 from rules.thresholds import Thresholds, thresholds_from_settings
 
-CURSOR = "detection"
-CHUNK = 20_000
+__all__ = ["AccountAssessment", "Detection", "assess_all", "latest_assessment", "review_queue", "risk_history",
+           "thresholds_hash"]
+
+log = logging.getLogger(__name__)
 
 
 def thresholds_hash(th: Thresholds) -> str:
@@ -34,60 +38,11 @@ def thresholds_hash(th: Thresholds) -> str:
 
 
 def default_ruleset(settings: Settings) -> RulesPort:
-    """The shipped (or configured) rule set on the durable-rules engine, built once per process.
-
-    A rule set that fails validation raises (RuleValidationError): a broken rule file must stop start-up.
-    """
+    """The shipped (or configured) rule set on the durable-rules engine (raises RuleValidationError)."""
     from rules.engine import engine_for
 
     return engine_for(str(settings.rules_dir) if settings.rules_dir else None,
                       str(settings.thresholds_file) if settings.thresholds_file else None)
-
-
-def _new_events(connection: sa.Connection, after: tuple[datetime, str] | None) -> Iterator[list[Any]]:
-    """Events after the cursor, in arrival order, validated, in chunks."""
-    query = sa.select(t.events).order_by(t.events.c.received_at, t.events.c.event_id)
-    if after is not None:
-        at, event_id = after
-        query = query.where(sa.or_(t.events.c.received_at > at,
-                                   sa.and_(t.events.c.received_at == at, t.events.c.event_id > event_id)))
-    rows = connection.execute(query.execution_options(yield_per=CHUNK))
-    for part in rows.partitions(CHUNK):
-        yield [(r.received_at, r.event_id, EVENT_ADAPTER.validate_python(
-            {"event_id": r.event_id, "type": r.type, "occurred_at": r.occurred_at, "source": r.source,
-             "payload": r.payload})) for r in part]
-
-
-def _load(connection: sa.Connection, detector: Detector, digest: str) -> tuple[datetime, str] | None:
-    cursor = connection.execute(sa.select(t.detection_cursors).where(t.detection_cursors.c.name == CURSOR)).first()
-    if cursor is None or cursor.thresholds_hash != digest:
-        return None  # first run or new thresholds: rebuild every window from the log
-    for row in connection.execute(sa.select(t.signal_windows.c.state).where(
-            t.signal_windows.c.thresholds_hash == digest)):
-        window = AccountWindow.from_dict(row.state, detector.th)
-        detector.windows[window.account_id] = window
-    return cursor.received_at, cursor.event_id
-
-
-def _save(connection: sa.Connection, detector: Detector, touched: set[str], digest: str,
-          last: tuple[datetime, str] | None) -> None:
-    now = datetime.now(UTC)
-    rows = []
-    for account_id in sorted(touched):
-        w = detector.windows[account_id]
-        rows.append({"account_id": account_id, "state": w.to_dict(), "events": w.events,
-                     "watermark": datetime.fromtimestamp(w.watermark, UTC) if w.watermark else None,
-                     "thresholds_hash": digest, "updated_at": now})
-    upsert(connection, t.signal_windows, rows, "account_id")
-    if last is not None:
-        upsert(connection, t.detection_cursors, [{"name": CURSOR, "received_at": last[0], "event_id": last[1],
-                                                   "thresholds_hash": digest, "updated_at": now}], "name")
-
-
-def _latest_by_account(connection: sa.Connection) -> dict[str, RiskAssessment]:
-    newest = sa.select(sa.func.max(t.assessments.c.id)).group_by(t.assessments.c.account_id).scalar_subquery()
-    rows = connection.execute(sa.select(t.assessments.c.body).where(t.assessments.c.id.in_(newest)))
-    return {a.account_id: a for a in (RiskAssessment.model_validate(r.body) for r in rows)}
 
 
 def _same(a: RiskAssessment, b: RiskAssessment | None) -> bool:
@@ -98,71 +53,127 @@ def _same(a: RiskAssessment, b: RiskAssessment | None) -> bool:
     return key(a) == key(b)
 
 
-def update_windows(connection: sa.Connection, detector: Detector, digest: str) -> int:
-    """Fold every event that arrived since the cursor into the windows; returns the number of events read."""
-    after = _load(connection, detector, digest)
-    touched: set[str] = set()
-    last, read = after, 0
-    for chunk in _new_events(connection, after):
-        touched |= detector.process(e for _, _, e in chunk)
-        last = max(last, chunk[-1][:2]) if last else chunk[-1][:2]
-        read += len(chunk)
-    _save(connection, detector, touched, digest, last)
-    return read
+@dataclass(frozen=True)
+class AccountAssessment:
+    """One account assessed: the assessment, its row id (new or the unchanged prior's), what changed."""
+
+    assessment: RiskAssessment
+    assessment_id: int
+    recorded: bool  # a new row (the assessment differs from the prior one)
+    folded: int  # events folded into the window by this run
+    next_due_at: datetime | None
+    known_account: bool  # an account record has arrived (events may come before it)
 
 
-def assess_all(engine: sa.Engine, settings: Settings, now: datetime | None = None, *,
-               sentiment: SentimentPort | None = None, ruleset: RulesPort | None = None,
-               account_id: str | None = None, persist: bool = True) -> list[RiskAssessment]:
-    """Bring every account's window up to date and assess it as of `now`.
+class Detection:
+    """Thresholds, sentiment and rule set, built once; assesses accounts against the store."""
 
-    `now` defaults to the time of the newest event in the store ("as of the data"), so replayed or
-    sample histories are judged at their own end. Pass `sentiment` (agent's model) and `ruleset`
-    (rules engine) from the caller; without them a lexicon and signals-only scoring are used.
-    """
-    th = thresholds_from_settings(settings)
-    detector = Detector(th, sentiment, ruleset if ruleset is not None else default_ruleset(settings),
-                        settings.review_confidence_floor)
-    digest = thresholds_hash(th)
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727275)")  # one detector run at a time
-        update_windows(connection, detector, digest)
-        when = now or detector.latest_time() or datetime.now(UTC)
-        priors = _latest_by_account(connection)
-        results = []
-        for acc in sorted(detector.windows):
-            if account_id and acc != account_id:
-                continue
-            assessment = detector.assess(acc, when, priors.get(acc))
-            results.append(assessment)
-            if persist and not _same(assessment, priors.get(acc)):
-                connection.execute(sa.insert(t.assessments).values(**_row(assessment)))
-    return results
+    def __init__(self, th: Thresholds, sentiment: SentimentPort, ruleset: RulesPort, review_floor: float):
+        self.th = th
+        self.digest = thresholds_hash(th)
+        self.sentiment = sentiment
+        self.ruleset = ruleset
+        self.review_floor = review_floor
+
+    @classmethod
+    def from_settings(cls, settings: Settings, sentiment: SentimentPort, ruleset: RulesPort) -> Detection:
+        return cls(thresholds_from_settings(settings), sentiment, ruleset, settings.review_confidence_floor)
+
+    def detector(self) -> Detector:
+        return Detector(self.th, self.sentiment, self.ruleset, self.review_floor)
+
+    def rebuild_if_stale(self, engine: sa.Engine) -> int:
+        """Windows built under other thresholds: forget them and mark every event again (returns events)."""
+        if not store.stale_window_count(engine, self.digest):
+            return 0
+        log.warning("thresholds changed: rebuilding detection windows from the event log")
+        return store.requeue_all_events(engine, datetime.now(UTC))
+
+    def _load(self, connection: sa.Connection, detector: Detector, account_id: str) -> None:
+        loaded = store.load_window(connection, account_id)
+        if loaded is not None and loaded[1] == self.digest:
+            detector.windows[account_id] = AccountWindow.from_dict(loaded[0], self.th)
+
+    def _fold(self, connection: sa.Connection, detector: Detector, account_id: str) -> int:
+        folded = 0
+        while events := store.pending_events(connection, account_id):
+            detector.process(events)
+            store.clear_pending(connection, account_id, [e.event_id for e in events])
+            folded += len(events)
+        if folded:
+            self._save(connection, detector.window(account_id))
+        return folded
+
+    def _save(self, connection: sa.Connection, w: AccountWindow) -> None:
+        store.save_windows(connection, [{
+            "account_id": w.account_id, "state": w.to_dict(), "events": w.events,
+            "watermark": datetime.fromtimestamp(w.watermark, UTC) if w.watermark else None,
+            "thresholds_hash": self.digest, "updated_at": datetime.now(UTC)}])
+
+    def _record(self, connection: sa.Connection, detector: Detector, account_id: str, now: datetime,
+                prior: tuple[int, RiskAssessment] | None, folded: int, persist: bool = True) -> AccountAssessment:
+        w = detector.window(account_id)
+        assessment = detector.assess(account_id, now, prior[1] if prior else None)
+        recorded = persist and not _same(assessment, prior[1] if prior else None)
+        assessment_id = store.record_assessment(connection, assessment) if recorded else (prior[0] if prior else 0)
+        due = next_change_at(w, now, self.th)
+        if persist:
+            store.set_next_due(connection, account_id, due, now)
+        return AccountAssessment(assessment, assessment_id, recorded, folded, due, w.account is not None)
+
+    def assess_account(self, connection: sa.Connection, account_id: str, now: datetime) -> AccountAssessment | None:
+        """Fold the account's marked events and assess it as of `now`, in the caller's transaction.
+
+        None when the store holds nothing for the account (no window, no event).
+        """
+        store.lock_account(connection, account_id)
+        detector = self.detector()
+        self._load(connection, detector, account_id)
+        folded = self._fold(connection, detector, account_id)
+        if account_id not in detector.windows:
+            return None
+        return self._record(connection, detector, account_id, now, store.latest_in(connection, account_id), folded)
+
+    def assess_all(self, engine: sa.Engine, now: datetime | None = None, *, account_id: str | None = None,
+                   persist: bool = True) -> list[RiskAssessment]:
+        """Fold every account's marked events and assess every account (or one) as of `now`.
+
+        `now` defaults to the time of the newest event in the store ("as of the data"), so replayed or
+        sample histories are judged at their own end.
+        """
+        self.rebuild_if_stale(engine)
+        detector = self.detector()
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727275)")  # one batch run at a time
+            for acc, events in store.all_pending_events(connection):
+                self._load(connection, detector, acc)
+                detector.process(events)
+                store.clear_pending(connection, acc, [e.event_id for e in events])
+                self._save(connection, detector.window(acc))
+            for state in store.load_windows(connection, self.digest):
+                if state["account_id"] not in detector.windows:
+                    detector.windows[state["account_id"]] = AccountWindow.from_dict(state, self.th)
+            when = now or detector.latest_time() or datetime.now(UTC)
+            priors = store.latest_by_account(connection)
+            results = []
+            for acc in sorted(detector.windows):
+                if account_id and acc != account_id:
+                    continue
+                prior = priors.get(acc)
+                results.append(self._record(connection, detector, acc, when, (0, prior) if prior else None, 0,
+                                            persist).assessment)
+        return results
 
 
-def _row(a: RiskAssessment) -> dict[str, Any]:
-    return {"account_id": a.account_id, "score": a.score, "band": a.band.value, "confidence": a.confidence,
-            "needs_review": a.needs_review, "ruleset_version": a.ruleset_version[:64], "assessed_at": a.assessed_at,
-            "body": a.model_dump(mode="json")}
-
-
-def latest_assessment(engine: sa.Engine, account_id: str) -> RiskAssessment | None:
-    """The account's most recent recorded assessment."""
-    with engine.connect() as connection:
-        row = connection.execute(sa.select(t.assessments.c.body).where(t.assessments.c.account_id == account_id)
-                                 .order_by(t.assessments.c.id.desc()).limit(1)).first()
-    return RiskAssessment.model_validate(row.body) if row else None
-
-
-def risk_history(engine: sa.Engine, account_id: str, limit: int = 200) -> list[RiskAssessment]:
-    """The account's recorded assessments, oldest first (at most `limit`, the newest ones)."""
-    with engine.connect() as connection:
-        rows = connection.execute(sa.select(t.assessments.c.body).where(t.assessments.c.account_id == account_id)
-                                  .order_by(t.assessments.c.id.desc()).limit(limit)).all()
-    return [RiskAssessment.model_validate(r.body) for r in reversed(rows)]
+def assess_all(engine: sa.Engine, settings: Settings, now: datetime | None = None, *, sentiment: SentimentPort,
+               ruleset: RulesPort, account_id: str | None = None, persist: bool = True) -> list[RiskAssessment]:
+    """Batch scoring with the caller's sentiment reader and rule set (the product's, from its root)."""
+    return Detection.from_settings(settings, sentiment, ruleset).assess_all(engine, now, account_id=account_id,
+                                                                            persist=persist)
 
 
 def review_queue(assessments: list[RiskAssessment]) -> list[RiskAssessment]:
     """Assessments a person must look at before anything opens: low confidence or a review rule fired."""
     return [a for a in assessments if a.needs_review]
+

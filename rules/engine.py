@@ -16,7 +16,6 @@ Measured constraints of durable-rules 2.0.28 shape this module (see DESIGN.md se
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import itertools
 import threading
@@ -227,9 +226,8 @@ class RuleEngine:
         return sort_hits(hits)
 
 
-@functools.lru_cache(maxsize=4)
 def engine_for(rules_dir: str | None = None, thresholds_file: str | None = None) -> RuleEngine:
-    """A RuleEngine for the rule set at `rules_dir` (default: shipped), built once per process."""
+    """A RuleEngine for the rule set at `rules_dir` (default: shipped); the product builds one at its root."""
     return RuleEngine(load_ruleset(rules_dir, thresholds_file))
 
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from product import Product
 
 console = Console()
 err_console = Console(stderr=True)
@@ -25,6 +29,24 @@ def load_settings(**overrides: object) -> Settings:
             field = ".".join(str(p) for p in error["loc"])
             err_console.print(f"[red]configuration error[/red] REDACCOUNT_{field.upper()}: {error['msg']}")
         raise typer.Exit(2) from None
+
+
+@contextmanager
+def opened_product(settings: Settings | None = None, **build: Any) -> Iterator[Product]:
+    """The product for one command, closed after it; a rule file that fails validation is a clear error."""
+    from product import build_product
+    from rules.schema import RuleError
+    from rules.thresholds import ThresholdsError
+
+    try:
+        product = build_product(settings or load_settings(), **build)
+    except (RuleError, ThresholdsError) as exc:
+        err_console.print(f"[red]the rule set failed validation; nothing started:[/red]\n{exc}")
+        raise typer.Exit(2) from None
+    try:
+        yield product
+    finally:
+        product.close()
 
 
 @contextmanager

@@ -9,9 +9,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from api.cli.common import console, fail_cleanly, load_settings
+from api.cli.common import console, fail_cleanly, opened_product
 from core.connectors.importer import ImportSummary, run_import
-from core.db import open_database
 from core.ingest import IngestError
 
 import_app = typer.Typer(help="Import what a helpdesk or CRM exports (API responses saved as files, CSV).",
@@ -34,19 +33,26 @@ def _show_plan(summary: ImportSummary) -> None:
 
 
 def _run(vendor: str, paths: list[Path], dry_run: bool) -> None:
-    engine = open_database(load_settings())
-    columns = (TextColumn(f"{vendor}: reading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"))
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("", total=len(paths))
-        with fail_cleanly(IngestError):
-            summary = run_import(engine, vendor, paths, dry_run=dry_run,
-                                 on_file=lambda p: progress.update(task, advance=1, description=p.name))
+    from product.assess import assess_pending
+
+    with opened_product() as product:
+        summary = _read(product, vendor, paths, dry_run)
+        queued = 0 if dry_run else assess_pending(product)
     if dry_run:
         _show_plan(summary)
     if summary.skip_reasons:
         reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(summary.skip_reasons.items(), key=lambda x: -x[1]))
         console.print(f"[dim]skipped: {reasons}[/dim]")
-    console.print(summary.line())
+    console.print(summary.line() + (f"; {queued} account(s) queued for assessment" if queued else ""))
+
+
+def _read(product, vendor: str, paths: list[Path], dry_run: bool) -> ImportSummary:  # type: ignore[no-untyped-def]
+    columns = (TextColumn(f"{vendor}: reading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"))
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("", total=len(paths))
+        with fail_cleanly(IngestError):
+            return run_import(product.engine, vendor, paths, dry_run=dry_run,
+                              on_file=lambda p: progress.update(task, advance=1, description=p.name))
 
 
 @import_app.command("zendesk")

@@ -66,7 +66,7 @@ def inbox_decide(
 ) -> None:
     """Decide as yourself; the case workflow resumes at once."""
     from api import inbox
-    from graph.runtime import build_runtime
+    from api.cli.common import opened_product
 
     if decision not in ("approve", "edit", "reject", "respond"):
         raise typer.BadParameter("approve, edit, reject or respond", param_hint="DECISION")
@@ -74,10 +74,10 @@ def inbox_decide(
         edited = json.loads(edit) if edit else None
     except json.JSONDecodeError as exc:
         raise typer.BadParameter(f"not JSON: {exc}", param_hint="--edit") from None
-    settings, engine, principal = _context(api_key)
-    with build_runtime(settings, engine) as runtime:
+    settings, _, principal = _context(api_key)
+    with opened_product(settings) as product:
         try:
-            record = inbox.decide(engine, runtime.service, principal, approval_id, type=decision,  # type: ignore[arg-type]
+            record = inbox.decide(product.engine, product.cases, principal, approval_id, type=decision,  # type: ignore[arg-type]
                                   edited_payload=edited, comment=comment)
         except HTTPException as exc:
             err_console.print(f"[red]{exc.status_code}: {exc.detail}[/red]")

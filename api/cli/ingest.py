@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 from rich.progress import Progress
 
-from api.cli.common import console, fail_cleanly, load_settings
-from core.db import open_database, table_counts
+from api.cli.common import console, fail_cleanly, opened_product
+from core.db import table_counts
 from core.events import event_json_schema
 from core.ingest import IngestError, ingest_paths
 
@@ -26,18 +26,22 @@ def ingest(
     paths: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help=".jsonl or .csv files"),
     json_output: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
-    """Ingest event files: all validated first, then written in one transaction (nothing on any error)."""
-    settings = load_settings()
-    engine = open_database(settings)
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("validating", total=len(paths))
-        with fail_cleanly(IngestError):
-            summary = ingest_paths(engine, paths, on_file=lambda _p, _n: progress.advance(task))
+    """Ingest event files: all validated first, then written in one transaction (nothing on any error);
+    every account with new events is queued for assessment."""
+    from product.assess import assess_pending
+
+    with opened_product() as product:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("validating", total=len(paths))
+            with fail_cleanly(IngestError):
+                summary = ingest_paths(product.engine, paths, on_file=lambda _p, _n: progress.advance(task))
+        queued = assess_pending(product)
+        counts = table_counts(product.engine)
     if json_output:
-        print(json.dumps(summary.as_dict(), sort_keys=True))
+        print(json.dumps(summary.as_dict() | {"accounts_queued": queued}, sort_keys=True))
         return
     console.print(
-        f"ingested {summary.inserted} new event(s), {summary.duplicates} already known, from {len(paths)} file(s)"
+        f"ingested {summary.inserted} new event(s), {summary.duplicates} already known, from {len(paths)} file(s); "
+        f"{queued} account(s) queued for assessment (run by `redaccount serve` or `redaccount worker`)"
     )
-    counts = table_counts(engine)
     console.print(", ".join(f"{k}={v}" for k, v in counts.items() if v))

@@ -16,6 +16,7 @@ from api.cli.llm import llm_app
 from api.cli.rules import rules_app
 from api.cli.score import score
 from api.cli.serve import serve
+from api.cli.worker import worker
 
 app = typer.Typer(
     name="redaccount",
@@ -26,6 +27,7 @@ app = typer.Typer(
 app.command()(demo)
 app.command()(ingest)
 app.command()(serve)
+app.command()(worker)
 app.command()(score)
 app.command()(backup)
 app.command()(restore)

@@ -4,28 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
 
 import typer
 from rich.table import Table
 
-from api.cli.common import console, err_console, load_settings
-from core.db import open_database
+from api.cli.common import console, err_console, opened_product
 from core.models import RiskAssessment
-from core.settings import Settings
-from rules.detect import assess_all
-from rules.thresholds import ThresholdsError
 
 BAND_STYLE = {"red": "bold red", "amber": "yellow", "green": "green"}
-
-
-def sentiment_model(settings: Settings) -> Any | None:
-    """agent's sentiment model in force (trained if present, else its lexicon); None: detection's fallback."""
-    try:
-        from agent.sentiment import load_sentiment_model
-    except ImportError:
-        return None
-    return load_sentiment_model(settings)
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -67,14 +53,9 @@ def score(
     as_of: str | None = typer.Option(None, "--as-of", help="Assess as of this time (default: newest event)."),
 ) -> None:
     """Score accounts from their signals: band, confidence, review queue, signals and evidence."""
-    settings = load_settings()
-    engine = open_database(settings)
-    try:
-        assessments = assess_all(engine, settings, _parse_time(as_of), sentiment=sentiment_model(settings),
-                                 account_id=account)
-    except ThresholdsError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
+    when = _parse_time(as_of)
+    with opened_product() as product:
+        assessments = product.detection.assess_all(product.engine, when, account_id=account)
     if account and not assessments:
         err_console.print(f"[red]error:[/red] no events for account {account!r}")
         raise typer.Exit(1)

@@ -49,6 +49,6 @@ def read_approval(approval_id: str, engine: EngineDep, principal: CurrentPrincip
 def decide(approval_id: str, body: DecisionCreate, request: Request, engine: EngineDep,
            principal: CurrentPrincipal) -> dict[str, Any]:
     """Approve, edit, reject or respond. 409 if no longer pending (a double submit applies once)."""
-    record = inbox.decide(engine, getattr(request.app.state, "case_service", None), principal, approval_id,
+    record = inbox.decide(engine, request.app.state.product.cases, principal, approval_id,
                           type=body.type, edited_payload=body.edited_payload, comment=body.comment)
     return redact_approval(principal, record)

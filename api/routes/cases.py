@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import CurrentPrincipal, Principal
-from api.deps import EngineDep
+from api.deps import CasesDep, EngineDep
 from api.permissions import require, sees_case
-from api.readers import AccountNotFound, get_account, latest_assessment
+from api.readers import AccountNotFound, get_account
 from api.views import case_360, visible_case
-from core.models import TimelineEntry
 from core.permissions import Capability
-from core.store.cases import CaseNotFound, append_timeline, list_escalations, open_escalation
+from core.store.cases import CaseNotFound, list_escalations
+from core.store.detection import latest_assessment
 from core.store.ledger import audit
 from graph import brief as briefs
 
@@ -32,26 +32,19 @@ class CaseStarted(BaseModel):
 
 
 @router.post("", status_code=201, response_model=CaseStarted, responses={401: {}, 403: {}, 404: {}, 409: {}})
-def start_case(body: CaseCreate, request: Request, engine: EngineDep,
+def start_case(body: CaseCreate, engine: EngineDep, service: CasesDep,
                principal: Annotated[Principal, Depends(require(Capability.start_case))]) -> CaseStarted:
-    """Open a Red case for the account (or return its open one); the workflow starts when installed."""
+    """Open a Red case for the account (or return its open one) and run it to its first approval."""
     try:
         get_account(engine, body.account_id)
     except AccountNotFound:
         raise HTTPException(404, f"no account {body.account_id}") from None
-    service = getattr(request.app.state, "case_service", None)
     now = datetime.now(UTC)
-    if service is not None:
-        assessment = latest_assessment(engine, body.account_id)
-        if assessment is None:
-            raise HTTPException(409, f"account {body.account_id} has no risk assessment yet; run detection first")
-        case_id, _ = service.start_case(assessment, principal.actor)
-    else:
-        case, created = open_escalation(engine, body.account_id, now)
-        case_id = case.id
-        if created:
-            append_timeline(engine, TimelineEntry(escalation_id=case_id, at=now, kind="opened", actor=principal.actor,
-                                                  payload={"via": "api"}), idem_key=f"opened:{case_id}")
+    assessment = latest_assessment(engine, body.account_id)
+    if assessment is None:
+        raise HTTPException(409, f"account {body.account_id} has no risk assessment yet (its events are still "
+                                 "being assessed)")
+    case_id, _ = service.start_case(assessment, principal.actor)
     audit(engine, now, principal.actor, "case.start", case_id, "ok", {"account_id": body.account_id})
     return CaseStarted(case_id=case_id)
 
@@ -80,16 +73,13 @@ def read_case(case_id: str, engine: EngineDep, principal: CurrentPrincipal) -> d
 
 
 @router.post("/{case_id}/brief", status_code=202, responses={401: {}, 403: {}, 404: {}, 409: {}, 503: {}})
-def refresh_brief(case_id: str, request: Request, engine: EngineDep,
+def refresh_brief(case_id: str, engine: EngineDep, service: CasesDep,
                   principal: Annotated[Principal, Depends(require(Capability.refresh_brief))]) -> dict[str, Any]:
     """Ask the workflow for a fresh brief of the case."""
     try:
         visible_case(engine, principal, case_id)
     except CaseNotFound:
         raise HTTPException(404, f"no case {case_id}") from None
-    service = getattr(request.app.state, "case_service", None)
-    if service is None:
-        raise HTTPException(503, "the case workflow cannot refresh briefs in this process")
     try:
         result = briefs.refresh_brief(service.context, case_id)
     except briefs.BriefUnavailable as exc:

@@ -134,7 +134,7 @@ def decide_form(request: Request, approval_id: str, principal: PagePrincipal,
                                     status_code=303)
     engine = request.app.state.engine
     try:
-        record = inbox.decide(engine, getattr(request.app.state, "case_service", None), principal, approval_id,
+        record = inbox.decide(engine, request.app.state.product.cases, principal, approval_id,
                               type=decision, edited_payload=edited_payload,  # type: ignore[arg-type]
                               comment=comment.strip() or None)
     except HTTPException as exc:

@@ -311,3 +311,42 @@ webhook_signatures = sa.Table(
 # At most one open Red case per account, even when two workers open it at the same moment.
 sa.Index("uq_escalations_open_account", escalations.c.account_id, unique=True,
          sqlite_where=escalations.c.closed_at.is_(None), postgresql_where=escalations.c.closed_at.is_(None))
+
+# ---- i11: the live loop (per-account detection, the clock, risk reviews) ----------------------------
+# Events accepted but not yet folded into their account's window: written in the ingest transaction,
+# deleted in the detection transaction that folds them, so each event is folded exactly once.
+detection_pending = sa.Table(
+    "detection_pending", metadata,
+    sa.Column("account_id", sa.String(ID), primary_key=True),
+    sa.Column("event_id", sa.String(200), primary_key=True),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+)
+sa.Index("ix_detection_pending_received", detection_pending.c.received_at)
+
+# When each account's assessment next changes by time alone (silence, SLA due, renewal window).
+assessment_schedule = sa.Table(
+    "assessment_schedule", metadata,
+    sa.Column("account_id", sa.String(ID), primary_key=True),
+    sa.Column("next_due_at", UtcDateTime()),
+    sa.Column("assessed_at", UtcDateTime(), nullable=False),
+)
+sa.Index("ix_assessment_schedule_due", assessment_schedule.c.next_due_at)
+
+# Low-confidence decisions waiting for a person: confirm (opens the case) or dismiss (a false positive).
+risk_reviews = sa.Table(
+    "risk_reviews", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("account_id", sa.String(ID), nullable=False, index=True),
+    sa.Column("assessment_id", sa.Integer, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("band", sa.String(10), nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # open | confirmed | dismissed
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("decided_at", UtcDateTime()),
+    sa.Column("decided_by", sa.String(200)),
+    sa.Column("case_id", sa.String(ID)),
+)
+# One open review per account, whatever the number of workers.
+sa.Index("uq_risk_reviews_open_account", risk_reviews.c.account_id, unique=True,
+         sqlite_where=risk_reviews.c.status == "open", postgresql_where=risk_reviews.c.status == "open")

@@ -50,6 +50,38 @@ def open_escalation(engine: sa.Engine, account_id: str, at: datetime, assessment
     return get_escalation(engine, case_id), True
 
 
+def open_escalation_in(connection: sa.Connection, account_id: str, at: datetime,
+                       assessment_id: int | None = None) -> str | None:
+    """Open a Red case inside the caller's transaction; None if the account already has an open one.
+
+    The unique partial index on open cases decides, so the detection that opens the case commits with it
+    (a crash leaves both or neither) and a second worker's attempt is a no-op.
+    """
+    case_id = f"esc-{uuid.uuid4().hex[:12]}"
+    savepoint = connection.begin_nested()
+    try:
+        connection.execute(t.escalations.insert().values(
+            id=case_id, account_id=account_id, thread_id=f"case:{case_id}", opened_at=at, phase=Phase.detect.value,
+            sla_due={}, assessment_id=assessment_id, updated_at=at))
+    except sa.exc.IntegrityError:
+        savepoint.rollback()
+        return None
+    savepoint.commit()
+    return case_id
+
+
+def has_open_case(connection: sa.Connection, account_id: str) -> bool:
+    return connection.execute(sa.select(t.escalations.c.id).where(
+        t.escalations.c.account_id == account_id, t.escalations.c.closed_at.is_(None))).first() is not None
+
+
+def open_sla_clocks(engine: sa.Engine) -> list[tuple[str, dict[str, str]]]:
+    """(case id, SLA due times) of every open case."""
+    with engine.connect() as c:
+        return [(r.id, r.sla_due or {}) for r in c.execute(
+            sa.select(t.escalations.c.id, t.escalations.c.sla_due).where(t.escalations.c.closed_at.is_(None)))]
+
+
 def get_escalation(engine: sa.Engine, case_id: str) -> Escalation:
     with engine.connect() as c:
         row = c.execute(sa.select(t.escalations).where(t.escalations.c.id == case_id)).one_or_none()

@@ -78,3 +78,10 @@ def mark_sent(engine: sa.Engine, outbox_id: int, at: datetime) -> bool:
     with engine.begin() as c:
         return c.execute(t.outbox.update().where(t.outbox.c.id == outbox_id, t.outbox.c.sent_at.is_(None))
                          .values(sent_at=at, attempts=t.outbox.c.attempts + 1)).rowcount == 1
+
+
+def count_attempt(engine: sa.Engine, outbox_id: int) -> int:
+    """One more delivery attempt on an outbox row; returns the new count."""
+    with engine.begin() as c:
+        c.execute(t.outbox.update().where(t.outbox.c.id == outbox_id).values(attempts=t.outbox.c.attempts + 1))
+        return int(c.execute(sa.select(t.outbox.c.attempts).where(t.outbox.c.id == outbox_id)).scalar_one())

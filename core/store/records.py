@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -14,6 +15,10 @@ class RecordNotFound(LookupError):
     """No record with that id."""
 
 
+class AccountNotFound(RecordNotFound):
+    """No account with that id."""
+
+
 def _model(model: type, row: sa.Row, drop: tuple[str, ...] = ("updated_at", "event_id")):  # type: ignore[no-untyped-def]
     return model.model_validate({k: v for k, v in row._mapping.items() if k not in drop})
 
@@ -22,7 +27,7 @@ def get_account(engine: sa.Engine, account_id: str) -> Account:
     with engine.connect() as c:
         row = c.execute(sa.select(t.accounts).where(t.accounts.c.id == account_id)).one_or_none()
     if row is None:
-        raise RecordNotFound(f"account {account_id!r}")
+        raise AccountNotFound(account_id)
     return _model(Account, row)
 
 
@@ -49,3 +54,52 @@ def account_tickets(engine: sa.Engine, account_id: str) -> list[Ticket]:
         rows = c.execute(sa.select(t.tickets).where(t.tickets.c.account_id == account_id)
                          .order_by(t.tickets.c.created_at)).all()
     return [_model(Ticket, r) for r in rows]
+
+
+def accounts_by_risk(engine: sa.Engine, band: str | None = None, limit: int = 100) -> list[tuple[Account, dict]]:
+    """Accounts with their latest score, highest first (unscored accounts last)."""
+    latest = (sa.select(t.assessments.c.account_id, sa.func.max(t.assessments.c.id).label("aid"))
+              .group_by(t.assessments.c.account_id).subquery())
+    query = (sa.select(t.accounts, t.assessments.c.score, t.assessments.c.band, t.assessments.c.confidence,
+                       t.assessments.c.assessed_at)
+             .select_from(t.accounts.outerjoin(latest, latest.c.account_id == t.accounts.c.id)
+                          .outerjoin(t.assessments, t.assessments.c.id == latest.c.aid))
+             .order_by(sa.func.coalesce(t.assessments.c.score, -1).desc(), t.accounts.c.id).limit(limit))
+    if band:
+        query = query.where(t.assessments.c.band == band)
+    with engine.connect() as c:
+        rows = c.execute(query).all()
+    out = []
+    for row in rows:
+        m = row._mapping
+        account = Account.model_validate({k: m[k] for k in Account.model_fields})
+        out.append((account, {"score": m["score"], "band": m["band"], "confidence": m["confidence"],
+                              "assessed_at": m["assessed_at"]}))
+    return out
+
+
+_EVIDENCE_TABLES: dict[str, tuple[sa.Table, str]] = {
+    "message": (t.messages, "text"),
+    "ticket": (t.tickets, "subject"),
+    "csat": (t.csat_responses, "comment"),
+    "note": (t.notes, "text"),
+    "sla_event": (t.sla_events, "status"),
+    "usage": (t.usage_snapshots, "active_users"),
+    "account": (t.accounts, "name"),
+}
+
+
+def resolve_evidence(engine: sa.Engine, refs: list[str]) -> list[dict[str, Any]]:
+    """Turn `type:id` citations into the text they point at (unknown refs are returned unresolved)."""
+    out = []
+    with engine.connect() as c:
+        for ref in refs:
+            kind, _, record_id = ref.partition(":")
+            table_col = _EVIDENCE_TABLES.get(kind)
+            text = None
+            if table_col and record_id:
+                table, column = table_col
+                value = c.execute(sa.select(table.c[column]).where(table.c.id == record_id)).scalar()
+                text = None if value is None else str(value)
+            out.append({"ref": ref, "text": text})
+    return out

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from core.events import account_of
 from core.models import RiskSignal
 from rules.signals.account import account_signals, context_facts
 from rules.signals.base import FAMILY_OF, SIGNAL_RULE_IDS, Facts
@@ -13,12 +12,6 @@ from rules.signals.window import AccountWindow
 from rules.thresholds import Thresholds
 
 FAMILIES = (text_signals, service_signals, account_signals)
-
-
-def account_of(event: Any) -> str:
-    """The account an event belongs to."""
-    payload = event.payload
-    return payload.id if event.type == "account.upserted" else payload.account_id
 
 
 def compute_signals(window: AccountWindow, now: float, th: Thresholds) -> tuple[Facts, list[RiskSignal]]:

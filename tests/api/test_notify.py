@@ -8,11 +8,11 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from api.notify import Notifier, NotifyConfigError, check_url
 from core.db import open_database
 from core.settings import Settings
 from core.store.cases import open_escalation, update_escalation
 from core.store.ledger import enqueue_outbound, read_outbox
+from product.notify import Notifier, NotifyConfigError, check_url
 
 HOOK = "http://127.0.0.1:9/hooks/redaccount"
 ALLOWED = ["127.0.0.1"]

@@ -6,23 +6,23 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from api.app import create_app, install_workflow
+from api.app import create_app
 from core.ingest import ingest_paths
 from core.models import Role
 from core.sample import sample_path
 from core.settings import Settings
-from rules.detect import assess_all
 from tests.api.conftest import auth, write_keys
 
 
 def test_case_started_and_decided_over_http_moves_through_the_workflow(tmp_path: Path) -> None:
+    # Live detection off: this test starts the case by hand (tests/product cover the live loop).
     settings = Settings(data_dir=tmp_path / "data", llm_enabled=False, allow_unsigned_events=True,
-                        api_keys_file=write_keys(tmp_path / "keys.yaml"))
+                        api_keys_file=write_keys(tmp_path / "keys.yaml"), detection_live=False)
     app = create_app(settings)
-    install_workflow(app)
     engine = app.state.engine
     ingest_paths(engine, [sample_path()])
-    red = [a for a in assess_all(engine, settings) if a.band.value == "red" and not a.needs_review]
+    assessed = app.state.product.detection.assess_all(engine)
+    red = [a for a in assessed if a.band.value == "red" and not a.needs_review]
     assert red, "the sample must contain Red accounts"
     with TestClient(app) as client:
         started = client.post("/cases", json={"account_id": red[0].account_id}, headers=auth(Role.manager))

@@ -13,10 +13,12 @@ from core.sample import read_events, sample_path, truth_path
 from core.settings import Settings
 from rules.detect import assess_all, latest_assessment, review_queue, risk_history
 from rules.detector import Detector
+from rules.signals.lexicon import LexiconSentiment
 from rules.thresholds import Thresholds
 from tests.rules.history import healthy
 
 RULES = None  # set below
+SENTIMENT = LexiconSentiment()  # detection's small word list: these tests pin the fold, not the reader
 
 
 class FakeDecisions:
@@ -56,10 +58,10 @@ def test_assess_all_is_incremental_and_idempotent(engine: sa.Engine, settings: S
     h.sla("t9", "breached")
     half = len(h.events) // 2
     write_events(engine, h.events[:half])
-    assess_all(engine, settings, ruleset=RULES)
+    assess_all(engine, settings, sentiment=SENTIMENT, ruleset=RULES)
     write_events(engine, h.events[half:])
-    stepwise = assess_all(engine, settings, ruleset=RULES)
-    assert _count(engine, t.signal_windows) == 1 and _count(engine, t.detection_cursors) == 1
+    stepwise = assess_all(engine, settings, sentiment=SENTIMENT, ruleset=RULES)
+    assert _count(engine, t.signal_windows) == 1 and _count(engine, t.detection_pending) == 0
 
     fresh = Detector(Thresholds(), ruleset=RULES)
     fresh.process(h.events)
@@ -68,7 +70,7 @@ def test_assess_all_is_incremental_and_idempotent(engine: sa.Engine, settings: S
         exclude={"context", "facts"})
 
     before = _count(engine, t.assessments)
-    again = assess_all(engine, settings, ruleset=RULES)
+    again = assess_all(engine, settings, sentiment=SENTIMENT, ruleset=RULES)
     assert _count(engine, t.assessments) == before  # nothing changed: nothing appended
     assert again[0].score == stepwise[0].score
     latest = latest_assessment(engine, "acc-1")
@@ -80,10 +82,11 @@ def test_changed_thresholds_rebuild_windows(engine: sa.Engine, settings: Setting
     h = healthy()
     h.ticket("t9", subject="Sync stuck", status="open").sla("t9", "breached")
     write_events(engine, h.events)
-    first = assess_all(engine, settings, ruleset=RULES)[0]
+    first = assess_all(engine, settings, sentiment=SENTIMENT, ruleset=RULES)[0]
     path = tmp_path / "th.yaml"
     path.write_text("weights:\n  sla_breach: 1\n")
-    second = assess_all(engine, settings.model_copy(update={"thresholds_file": path}), ruleset=RULES)[0]
+    second = assess_all(engine, settings.model_copy(update={"thresholds_file": path}), sentiment=SENTIMENT,
+                        ruleset=RULES)[0]
     assert second.score < first.score
 
 
@@ -95,7 +98,7 @@ def test_committed_sample_escalating_accounts_are_flagged_and_healthy_ones_green
     migrate(engine)
     write_events(engine, read_events())
     settings = Settings(data_dir=tmp_path, llm_enabled=False)
-    results = {a.account_id: a for a in assess_all(engine, settings, ruleset=RULES)}
+    results = {a.account_id: a for a in assess_all(engine, settings, sentiment=SENTIMENT, ruleset=RULES)}
     truth = json.loads(truth_path().read_text())
     for account in truth:
         a = results[account["account_id"]]
@@ -120,7 +123,7 @@ def test_rules_see_the_facts_and_fired_rules_are_recorded(engine: sa.Engine, set
     h.ticket("t9", subject="Outage", status="open").say("t9", "Our counsel is preparing a lawsuit.")
     h.sla("t9", "breached")
     write_events(engine, h.events)
-    [a] = assess_all(engine, settings, ruleset=rules)
+    [a] = assess_all(engine, settings, sentiment=SENTIMENT, ruleset=rules)
     assert a.triggered_rules == ["TRG-SLA-BREACH"] and a.ruleset_version == "rs-test"
     assert {"compliance_terms", "sla_breach"} <= {s.kind for s in a.signals}
     facts = rules.seen[-1]
@@ -150,7 +153,10 @@ def test_committed_sample_with_the_shipped_rule_engine(sqlite_url: str, tmp_path
     engine = create_db_engine(sqlite_url)
     migrate(engine)
     write_events(engine, read_events())
-    results = assess_all(engine, Settings(data_dir=tmp_path, llm_enabled=False))
+    from rules.engine import engine_for
+
+    results = assess_all(engine, Settings(data_dir=tmp_path, llm_enabled=False), sentiment=SENTIMENT,
+                         ruleset=engine_for())
     truth = {a["account_id"]: a for a in json.loads(truth_path().read_text())}
     assert all(a.ruleset_version.startswith("rs-") for a in results)
     for a in results:

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.app import create_app, install_workflow
+from api.app import create_app
 from core.models import Role
 from core.settings import Settings
 from core.store.approvals import list_approvals
@@ -45,7 +45,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """The app `redaccount serve` runs, with a case started so real approvals are pending."""
     tmp = tmp_path_factory.mktemp("served")
     app = create_app(served_settings(tmp))
-    install_workflow(app)
     with TestClient(app) as client:
         world = World(app.state.engine)
         started = client.post("/cases", json={"account_id": "acc-1"}, headers=auth(Role.manager))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app, install_workflow
+from api.app import create_app
 from api.hardening import DEFAULT_MAX_BODY_BYTES, MAX_JSON_DEPTH
 from api.routes import events, zendesk
 from core.connectors.zendesk_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, zendesk_signature
@@ -44,7 +44,6 @@ class Target:
 def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     tmp = tmp_path_factory.mktemp("bad")
     app = create_app(served_settings(tmp))
-    install_workflow(app)
     with TestClient(app, raise_server_exceptions=False) as client:
         world = World(app.state.engine)
         assert client.post("/cases", json={"account_id": "acc-1"}, headers=auth(Role.manager)).status_code == 201

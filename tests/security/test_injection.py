@@ -32,6 +32,8 @@ from knowledge.fake import FakeKnowledgeBase
 from knowledge.models import KnowledgeDocument
 from knowledge.seed import seed_runbooks
 from rules.detect import assess_all
+from rules.engine import engine_for
+from rules.signals.lexicon import LexiconSentiment
 from tests.utils.events import iso
 from tests.utils.fakes import Clock
 
@@ -136,7 +138,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         events += _history(f"acc-{p['id']}", NEUTRAL + "\n\n" + p["text"])
         events += _history(f"probe-{p['id']}", p["text"], probe=True)
     ingest_objects(run.engine, events)
-    assessed = {a.account_id: a for a in assess_all(run.engine, settings, now=T_END + timedelta(minutes=5))}
+    assessed = {a.account_id: a for a in assess_all(run.engine, settings, now=T_END + timedelta(minutes=5), sentiment=LexiconSentiment(),
+                                       ruleset=engine_for())}
     yield {"run": run, "settings": settings, "adversary": adversary, "assessed": assessed, "tmp": tmp}
     run.runtime.close()
 
@@ -263,7 +266,8 @@ def test_extractive_fallback_causes_no_unapproved_action(world: dict[str, Any]) 
         events += _history(f"acc-{p['id']}", NEUTRAL + "\n\n" + p["text"])
     ingest_objects(run.engine, events)
     world = world | {"assessed": world["assessed"] | {
-        a.account_id: a for a in assess_all(run.engine, settings, now=T_END + timedelta(minutes=5))}}
+        a.account_id: a for a in assess_all(run.engine, settings, now=T_END + timedelta(minutes=5), sentiment=LexiconSentiment(),
+                                       ruleset=engine_for())}}
     try:
         tried, violations = _run_corpus(world, run, "acc-", decide_outreach=False)
     finally:

@@ -20,6 +20,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,10 +28,9 @@ from urllib.parse import urlsplit
 import httpx
 import sqlalchemy as sa
 
-from api.routes.metrics import NOTIFICATIONS
-from core.db import schema as t
 from core.db.locks import NamedLocks
-from core.store.ledger import enqueue_outbound, mark_sent, read_outbox
+from core.store.cases import open_sla_clocks
+from core.store.ledger import count_attempt, enqueue_outbound, mark_sent, read_outbox
 
 log = logging.getLogger("redaccount.notify")
 
@@ -63,11 +63,8 @@ def plan(engine: sa.Engine, urls: list[str], now: datetime) -> int:
     Case-opened and approval-waiting notifications are queued by the workflow (kind `notification`).
     """
     new = 0
-    with engine.connect() as c:
-        rows = c.execute(sa.select(t.escalations.c.id, t.escalations.c.sla_due)
-                         .where(t.escalations.c.closed_at.is_(None))).all()
-    for case_id, sla_due in rows:
-        for clock, due in (sla_due or {}).items():
+    for case_id, sla_due in open_sla_clocks(engine):
+        for clock, due in sla_due.items():
             due_at = datetime.fromisoformat(due)
             if now <= due_at <= now + SLA_WARNING:
                 text = f"SLA {clock} on case {case_id} breaches at {due_at:%Y-%m-%d %H:%M} UTC: /ui/cases/{case_id}"
@@ -99,17 +96,12 @@ def _fan_out(engine: sa.Engine, row: dict[str, Any], urls: list[str], now: datet
     mark_sent(engine, row["id"], now)
 
 
-def _count_attempt(engine: sa.Engine, outbox_id: int) -> int:
-    with engine.begin() as c:
-        c.execute(t.outbox.update().where(t.outbox.c.id == outbox_id).values(attempts=t.outbox.c.attempts + 1))
-        return c.execute(sa.select(t.outbox.c.attempts).where(t.outbox.c.id == outbox_id)).scalar_one()
-
-
 class Notifier:
     """The background sender. `run_once` is the unit tests drive; `start` loops it on a thread."""
 
     def __init__(self, engine: sa.Engine, urls: list[str], allowed_hosts: list[str],
-                 client: httpx.Client | None = None, interval_s: float = 5.0):
+                 client: httpx.Client | None = None, interval_s: float = 5.0,
+                 on_post: Callable[[bool], None] | None = None):
         for url in urls:
             check_url(url, allowed_hosts)
         self.engine, self.urls, self.allowed_hosts = engine, list(urls), list(allowed_hosts)
@@ -119,6 +111,7 @@ class Notifier:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.locks = NamedLocks(engine)
+        self.on_post = on_post  # metrics hook (the API counts deliveries)
 
     def run_once(self, now: datetime | None = None) -> dict[str, int]:
         with self.locks.hold("notify:round", wait=False) as got:
@@ -140,7 +133,7 @@ class Notifier:
                 self._not_before.pop(row["id"], None)
                 counts["sent"] += 1
             else:
-                attempts = _count_attempt(self.engine, row["id"])
+                attempts = count_attempt(self.engine, row["id"])
                 backoff = min(300.0, 2.0 ** attempts) * (0.5 + random.random() / 2)  # noqa: S311 - jitter only
                 self._not_before[row["id"]] = time.monotonic() + backoff
                 counts["failed"] += 1
@@ -156,7 +149,8 @@ class Notifier:
         except (httpx.HTTPError, NotifyConfigError) as exc:
             log.warning("notification not delivered", extra={"outbox_id": row["id"], "error": str(exc)})
             ok = False
-        NOTIFICATIONS.labels("sent" if ok else "failed").inc()
+        if self.on_post is not None:
+            self.on_post(ok)
         return ok
 
     def start(self) -> None:
