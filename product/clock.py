@@ -24,13 +24,40 @@ class Clock:
     def system(cls) -> Clock:
         return cls()
 
+    _frozen: datetime | None = None
+
     def __call__(self) -> datetime:
+        if self._frozen is not None:
+            return self._frozen
         return self.origin + timedelta(seconds=(time.time() - self._wall_start) * self.speed)
 
     def to_wall(self, moment: datetime) -> datetime:
-        """When `moment` (product time) comes on the wall clock."""
+        """When `moment` (product time) comes on the wall clock (a held clock: as if it went on from now)."""
+        if self._frozen is not None:
+            return datetime.now(UTC) + max(moment - self._frozen, timedelta(0)) / self.speed
         wall = self._wall_start + (moment - self.origin).total_seconds() / self.speed
         return datetime.fromtimestamp(wall, UTC)
+
+    def freeze(self) -> datetime:
+        """Stop the clock where it is (the demo's step-by-step phase); `advance` moves it from there."""
+        self._frozen = self()
+        return self._frozen
+
+    def pause(self) -> None:
+        """Hold the clock (a replay waits for the system to catch up); `resume` goes on from here."""
+        if self._frozen is None:
+            self._frozen = self()
+
+    def resume(self) -> None:
+        if self._frozen is not None:
+            self.origin, self._wall_start, self._frozen = self._frozen, time.time(), None
+
+    def advance(self, hours: float) -> datetime:
+        """Move a frozen clock forward."""
+        if self._frozen is None:
+            raise RuntimeError("only a frozen clock can be advanced")
+        self._frozen += timedelta(hours=hours)
+        return self._frozen
 
 
 class FixedClock(Clock):
@@ -38,14 +65,4 @@ class FixedClock(Clock):
 
     def __init__(self, at: datetime):
         super().__init__(at, 1.0)
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, delta: timedelta) -> datetime:
-        self.at += delta
-        return self.at
-
-    def to_wall(self, moment: datetime) -> datetime:
-        return datetime.now(UTC) + (moment - self.at)
+        self._frozen = at

@@ -100,8 +100,14 @@ def build_product(settings: Settings, *, clock: Clock | None = None, knowledge: 
     knowledge = knowledge or ChromaKnowledgeBase.from_settings(settings)
     model = model if model is not None else default_model(settings)
 
+    built: list[Product] = []
+
     def assess(account_id: str) -> RiskAssessment | None:
-        return latest_assessment(engine, account_id)
+        # The workflow's fresh look at an account (exit criteria, recovery): fold what arrived, assess now.
+        from product.assess import run_assessment
+
+        outcome, _ = run_assessment(built[0], account_id)
+        return outcome.assessment if outcome else latest_assessment(engine, account_id)
 
     runtime = build_runtime(settings, engine, policy=policy, knowledge=knowledge, model=model, assess=assess,
                             sentiment=reader, clock=clock)
@@ -110,6 +116,7 @@ def build_product(settings: Settings, *, clock: Clock | None = None, knowledge: 
     product = Product(settings=settings, engine=engine, clock=clock, sentiment=reader, sentiment_version=version,
                       rules=rules, policy=policy, knowledge=knowledge, model=model, detection=detection,
                       runtime=runtime, notifier=notifier, jobs=jobs)
+    built.append(product)
     jobs.bind(product)
     log.info("product built", extra={"sentiment": version, "rules": rules.ruleset.version,
                                       "database": engine.dialect.name})

@@ -8,8 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from api.cli.common import console, load_settings
-from api.cli.score import sentiment_model
+from api.cli.common import console, load_settings, opened_product
 
 bench_app = typer.Typer(help="Benchmarks (ratios against a baseline measured in the same run); "
                              "without a subcommand: all of them.", invoke_without_command=True)
@@ -39,8 +38,8 @@ def bench_all(
         if unknown:
             raise typer.BadParameter(f"unknown benchmark(s) {sorted(unknown)}; choose from {list(cfg.only)}")
         cfg.only = tuple(only)
-    with console.status("benchmarking ..."):
-        report = run_all(cfg, sentiment_model(settings), settings)
+    with opened_product(settings) as product, console.status("benchmarking ..."):
+        report = run_all(cfg, product.sentiment, settings)
     text = json.dumps(report, indent=1, sort_keys=True, default=str)
     if out:
         out.write_text(text + "\n", encoding="utf-8")
@@ -73,7 +72,8 @@ def detection(
 
     settings = load_settings()
     sizes = tuple(s for s in (10_000, 100_000, 1_000_000) if s <= max_history)
-    result = run_detection_bench(accounts, seed, sizes, next_events, sentiment_model(settings), settings)
+    with opened_product(settings) as product:
+        result = run_detection_bench(accounts, seed, sizes, next_events, product.sentiment, settings)
     if json_output:
         print(json.dumps({**result.__dict__, "ratio_to_ceiling": result.ratio_to_ceiling,
                           "flatness": result.flatness}, indent=1, sort_keys=True, default=str))

@@ -1,20 +1,18 @@
-"""`redaccount demo`: a fresh data dir, the sample ingested, detection, and Red cases run end to end."""
+"""`redaccount demo`: the live loop on the committed sample, then Red cases run through every phase."""
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import time
-from collections import Counter
 from contextlib import ExitStack
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from api.cli.common import console, err_console, load_settings
+from api.cli.common import console, err_console, load_settings, opened_product
 from api.cli.demo_view import show_assessments, show_kpis
-from core.db import open_database, table_counts
-from core.ingest import ingest_paths
 
 DEMO_MARKER = ".redaccount-demo"
 
@@ -46,76 +44,66 @@ def _start_model(settings, stack: ExitStack) -> bool:  # type: ignore[no-untyped
 def demo(
     data_dir: Path = typer.Option(Path(".redaccount/demo"), help="Fresh data dir for the demo (recreated)."),
     llm: str = typer.Option("embedded", help="embedded: start the local model | endpoint: use REDACCOUNT_LLM_* | none"),
-    cases: int = typer.Option(1, min=1, max=10, help="How many Red cases to run end to end."),
+    cases: int = typer.Option(1, min=0, max=10, help="How many Red cases to run through every phase."),
+    seconds: float = typer.Option(40.0, min=5, help="Wall seconds to stream the sample's months of events in."),
 ) -> None:
     """Run the end-to-end demo on the committed sample."""
-    from agent.sentiment import load_sentiment_model
-    from api.cli.demo_case import DemoClock, run_case
+    from api.cli.demo_case import run_case
+    from api.cli.demo_live import show_lead_times, stream_sample
+    from api.replay import ordered
     from core.kpis import compute_kpis
-    from core.sample import DEFAULT_END, sample_path
+    from core.sample import read_events, truth_path
+    from core.store.cases import list_escalations
+    from core.store.detection import latest_assessment
     from core.store.records import list_accounts
-    from graph.runtime import build_runtime
-    from knowledge.base import ChromaKnowledgeBase
     from knowledge.seed import seed_runbooks
-    from rules.detect import assess_all
+    from product.clock import Clock
 
     if llm not in ("embedded", "endpoint", "none"):
         raise typer.BadParameter("choose embedded, endpoint or none", param_hint="--llm")
     started = time.perf_counter()
     _fresh_dir(data_dir)
     base = load_settings()
+    secret = secrets.token_urlsafe(24)
     # A small local model on 2 CPU cores needs about a minute per draft: allow it, rather than time out.
-    settings = load_settings(data_dir=data_dir, database_url=None, llm_enabled=llm != "none",
-                             llm_timeout_s=max(base.llm_timeout_s, 300.0),
+    settings = load_settings(data_dir=data_dir, database_url=None, llm_enabled=llm != "none", jobs_url="",
+                             llm_timeout_s=max(base.llm_timeout_s, 300.0), webhook_secret=secret,
                              model_cache_dir=base.model_cache_dir or base.data_dir.resolve() / "models")
-    engine = open_database(settings)
+    events = ordered([e.model_dump(mode="json") for e in read_events()])
+    first = events[0]["occurred_at"]
+    origin = datetime.fromisoformat(first.replace("Z", "+00:00")) - timedelta(hours=1)
+    span = (datetime.fromisoformat(events[-1]["occurred_at"].replace("Z", "+00:00")) - origin).total_seconds()
+    clock = Clock(origin=origin, speed=span / seconds)
 
-    console.rule("[bold]1. ingest the sample account histories")
-    summary = ingest_paths(engine, [sample_path()])
-    again = ingest_paths(engine, [sample_path()])
-    console.print(f"ingested {summary.inserted} events; re-ingesting the same file added {again.inserted}")
-    counts = Table("record", "rows")
-    for name, count in table_counts(engine).items():
-        if count and name in ("accounts", "contacts", "tickets", "messages", "usage_snapshots", "csat_responses",
-                              "sla_events", "notes"):
-            counts.add_row(name, str(count))
-    console.print(counts)
-
-    console.rule("[bold]2. detect: signals with evidence, scored, decided by the rules")
-    sentiment = load_sentiment_model(settings)
-    assessments = assess_all(engine, settings, sentiment=sentiment)
-    names = {a.id: a.name for a in list_accounts(engine)}
-    show_assessments(assessments, names)
-    bands = Counter("review queue" if a.needs_review else a.band.value for a in assessments)
-    console.print("bands: " + ", ".join(f"{k} {v}" for k, v in sorted(bands.items())))
-
-    console.rule("[bold]3. knowledge base and model")
-    knowledge = ChromaKnowledgeBase.from_settings(settings)
-    console.print(f"runbooks: {seed_runbooks(knowledge).created} seeded")
     with ExitStack() as stack:
         if llm == "embedded" and not _start_model(settings, stack):
             settings = settings.model_copy(update={"llm_enabled": False})
-        clock = DemoClock(DEFAULT_END)
-        by_id = {a.account_id: a for a in assessments}
+        product = stack.enter_context(opened_product(settings, clock=clock))
+        console.print(f"runbooks: {seed_runbooks(product.knowledge).created} seeded; sentiment: "
+                      f"{product.sentiment_version}; rules: {product.rules.ruleset.version}")
 
-        def assess(account_id: str):  # type: ignore[no-untyped-def]
-            return assess_all(engine, settings, clock(), sentiment=sentiment, account_id=account_id)[0] \
-                if account_id in by_id else None
+        console.rule("[bold]1. live: the sample's events arrive over HTTP in time order; each is assessed as it "
+                     "comes, a confident Red opens one case")
+        stats, watch = stream_sample(product, events, secret)
+        now = clock()  # paused at the end of the stream; the case phases advance it step by step
+        console.print(f"streamed {stats.events} events in {stats.requests} signed POSTs; event time now "
+                      f"{now:%Y-%m-%d %H:%M}")
+        show_lead_times(product, watch, truth_path())
+        names = {a.id: a.name for a in list_accounts(product.engine)}
+        risk = [a for a in (latest_assessment(product.engine, acc) for acc in names) if a is not None]
+        show_assessments(risk, names, limit=12)
 
-        runtime = stack.enter_context(build_runtime(settings, engine, knowledge=knowledge, assess=assess,
-                                                    clock=clock))
-        red = sorted((a for a in assessments if a.band.value == "red" and not a.needs_review),
-                     key=lambda a: -a.score)[:cases]
-        if not red:
-            err_console.print("[red]no Red account in the sample: nothing to run[/]")
-            raise typer.Exit(1)
-        timings = [run_case(runtime.service, clock, a, names.get(a.account_id, a.account_id)) for a in red]
+        console.rule("[bold]2. Red cases through every phase (the demo supplies each decision)")
+        open_cases = {c.account_id: c for c in list_escalations(product.engine, open_only=True)}
+        chosen = sorted((a for a in risk if a.account_id in open_cases), key=lambda a: -a.score)[:cases]
+        timings = [run_case(product.cases, clock, a, names.get(a.account_id, a.account_id)) for a in chosen]
 
-    console.rule("[bold]4. KPI summary")
-    report = compute_kpis(engine).as_dict()
-    show_kpis({k: v for k, v in report.items() if not isinstance(v, list | dict)})
-    triage = sorted(t["triage_s"] for t in timings)
-    console.print(f"triage (brief + rules + swarm) took {', '.join(f'{t:.1f} s' for t in triage)} "
-                  f"({'model' if settings.llm_enabled else 'extractive'} drafting)")
+        console.rule("[bold]3. KPI summary")
+        report = compute_kpis(product.engine).as_dict()
+        show_kpis({k: v for k, v in report.items() if not isinstance(v, list | dict)})
+        if timings:
+            triage = sorted(t["triage_s"] for t in timings)
+            console.print(f"triage (brief + rules + swarm) took {', '.join(f'{t:.1f} s' for t in triage)} "
+                          f"({'model' if settings.llm_enabled else 'extractive'} drafting)")
     console.print(f"[green]demo finished[/green] in {time.perf_counter() - started:.0f} s; data in {data_dir}; "
                   f"`redaccount serve` with REDACCOUNT_DATA_DIR={data_dir} shows the inbox and dashboard")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from rich.markup import escape
@@ -17,19 +17,7 @@ from core.store.cases import get_escalation, read_timeline
 from core.store.ledger import read_outbox
 from core.store.records import account_tickets
 from graph.service import CaseService
-
-
-class DemoClock:
-    """The demo's time: starts at the end of the sample and moves only when the demo says so."""
-
-    def __init__(self, start: datetime):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, hours: float) -> None:
-        self.now += timedelta(hours=hours)
+from product.clock import Clock
 
 
 def _decide(service: CaseService, case_id: str, decision: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -42,7 +30,7 @@ def _decide(service: CaseService, case_id: str, decision: dict[str, Any]) -> tup
     return request.action, request.proposal
 
 
-def run_case(service: CaseService, clock: DemoClock, assessment: RiskAssessment, name: str) -> dict[str, float]:
+def run_case(service: CaseService, clock: Clock, assessment: RiskAssessment, name: str) -> dict[str, float]:
     """One Red case end to end; returns timings of the model-facing steps."""
     console.rule(f"[bold red]Red case: {name} (score {assessment.score:.0f})")
     if service.context.model is not None and service.context.settings.llm_enabled:
@@ -93,7 +81,7 @@ def proposal_body(service: CaseService, case_id: str) -> str:
     return f"{body}\n\nI will call you tomorrow at 10:00 to confirm everything works on your side."
 
 
-def confirm_fix(service: CaseService, clock: DemoClock, account_id: str) -> None:
+def confirm_fix(service: CaseService, clock: Clock, account_id: str) -> None:
     """The customer's side, played by the demo: the open tickets are solved and the customer confirms."""
     engine, at = service.context.engine, clock()
     events: list[dict[str, Any]] = []

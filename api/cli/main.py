@@ -13,6 +13,7 @@ from api.cli.inbox import inbox_app
 from api.cli.ingest import ingest, schema_app
 from api.cli.kb import kb_app
 from api.cli.llm import llm_app
+from api.cli.replay import replay
 from api.cli.rules import rules_app
 from api.cli.score import score
 from api.cli.serve import serve
@@ -28,6 +29,7 @@ app.command()(demo)
 app.command()(ingest)
 app.command()(serve)
 app.command()(worker)
+app.command()(replay)
 app.command()(score)
 app.command()(backup)
 app.command()(restore)

@@ -18,6 +18,7 @@ from core.connectors.zendesk_signature import (
     verify_zendesk,
 )
 from core.ingest import IngestError
+from product.assess import assess_pending
 
 router = APIRouter(tags=["webhooks"])
 
@@ -84,4 +85,5 @@ async def zendesk_webhook(request: Request, settings: SettingsDep, engine: Engin
     except IngestError as exc:
         raise HTTPException(422, [{"field": p.field, "message": p.message} for p in exc.problems]) from None
     _ledger(request).remember(delivery)
+    assess_pending(request.app.state.product)  # the accounts these events touched are assessed next
     return WebhookResult(created=summary.created, updated=summary.updated, skipped=summary.skipped)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict, deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -273,7 +273,9 @@ class AccountWindow:
         for name in _SCALARS:
             out[name] = getattr(self, name)
         out["last_customer"] = list(self.last_customer) if self.last_customer else None
-        out["tickets"] = [[k, asdict(v)] for k, v in self.tickets.items()]
+        # Shallow copies: TicketState holds only scalars and JSON-ready lists/dicts (asdict's deep copy cost
+        # a third of a detection job).
+        out["tickets"] = [[k, dict(vars(v))] for k, v in self.tickets.items()]
         for name in _DEQUES:
             out[name] = [list(x) if isinstance(x, tuple) else x for x in getattr(self, name)]
         return out
