@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from api.auth import Sessions, load_keys, load_session_secret
 from api.background import EventSpool, IngestWorker
 from api.logging import RequestContextMiddleware, configure_logging
-from api.routes import accounts, approvals, cases, kpis, metrics, pages, reviews
+from api.routes import accounts, approvals, cases, kpis, live, metrics, pages, reviews
 from core.ingest import IngestSummary
 from product import Product
 from product.assess import assess_soon
@@ -53,7 +53,7 @@ def install(app: FastAPI, product: Product) -> None:
     app.add_exception_handler(pages.LoginRequired, _to_login)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (accounts.router, cases.router, approvals.router, reviews.router, kpis.router, metrics.router,
-                   pages.router, pages.root_router):
+                   pages.router, pages.root_router, live.router):
         app.include_router(router)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -56,6 +57,10 @@ class Settings(BaseSettings):
         "database (PostgreSQL) or data_dir/jobs.sqlite (SQLite).")
     job_threads: int = Field(default=2, ge=1, le=64, description="Job threads per process running jobs.")
     jobs_in_api: bool = Field(default=True, description="API processes also run jobs (off: only `redaccount worker`).")
+    clock_start: datetime | None = Field(
+        default=None, description="Replays: the product's clock reads this time at wall time clock_wall_start.")
+    clock_wall_start: float | None = Field(default=None, description="Replays: Unix time at which clock_start holds.")
+    clock_speed: float = Field(default=1.0, gt=0, description="Replays: seconds of product time per wall second.")
     detection_live: bool = Field(default=True, description="Assess each account as its events arrive (off: only "
                                  "`redaccount score`; for benchmarks).")
 

@@ -36,7 +36,14 @@ def open_checkpointer(settings: Settings) -> Checkpointer:
         pool = ConnectionPool(conninfo, min_size=1, max_size=4, open=True,
                               kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row})
         saver = PostgresSaver(pool)  # type: ignore[arg-type]
-        saver.setup()
+        # Several processes start at once (API workers, job workers): the checkpointer's own migrations
+        # are not safe to run concurrently, so one process at a time runs them.
+        with pool.connection() as lock:
+            lock.execute("SELECT pg_advisory_lock(727276)")
+            try:
+                saver.setup()
+            finally:
+                lock.execute("SELECT pg_advisory_unlock(727276)")
         return Checkpointer(saver, pool)
     from langgraph.checkpoint.sqlite import SqliteSaver
 

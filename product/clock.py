@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 
 class Clock:
@@ -23,6 +27,16 @@ class Clock:
     @classmethod
     def system(cls) -> Clock:
         return cls()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Clock:
+        """Wall time, or the replay clock the settings describe (every process of a replay agrees on it)."""
+        if settings.clock_start is None:
+            return cls()
+        clock = cls(settings.clock_start, settings.clock_speed)
+        if settings.clock_wall_start is not None:
+            clock._wall_start = settings.clock_wall_start
+        return clock
 
     _frozen: datetime | None = None
 

@@ -93,7 +93,7 @@ def build_product(settings: Settings, *, clock: Clock | None = None, knowledge: 
                        str(settings.thresholds_file) if settings.thresholds_file else None)
     reader = sentiment if sentiment is not None else load_sentiment_model(settings)
     version = str(getattr(reader, "version", "lexicon"))  # the one place the reader's version is read
-    clock = clock or Clock.system()
+    clock = clock or Clock.from_settings(settings)
     detection = Detection.from_settings(settings, reader, rules)
     detection.rebuild_if_stale(engine)
     policy = RulesPolicy(rules)

@@ -24,6 +24,7 @@ from api.views import case_360
 from core.kpis import compute_kpis
 from core.permissions import Capability, can
 from core.store.cases import CaseNotFound
+from core.store.reviews import list_reviews
 
 router = APIRouter(prefix="/ui", tags=["pages"], include_in_schema=False)
 root_router = APIRouter(include_in_schema=False)
@@ -104,7 +105,8 @@ def logout(request: Request, principal: PagePrincipal, csrf: Annotated[str, Form
 def inbox_page(request: Request, principal: PagePrincipal, scope: str = "mine") -> HTMLResponse:
     engine = request.app.state.engine
     records = inbox.list_visible(engine, principal, mine=scope == "mine")
-    return render(request, "inbox.html", principal, scope=scope,
+    reviews = list_reviews(engine) if can(principal.role, Capability.read_accounts) else []
+    return render(request, "inbox.html", principal, scope=scope, reviews=reviews,
                   approvals=[redact_approval(principal, r) for r in records])
 
 
