@@ -125,7 +125,7 @@ def run_http_bench(connections: int = 64, duration_s: float = 10.0, warmup_s: fl
                 "REDACCOUNT_LLM_ENABLED": "false", "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
     results = {}
     for name, target, signed in (("echo", "evals.bench_http:echo_app", False),
-                                 ("redaccount", "api.app:create_app", True)):
+                                 ("redaccount", "api.app:create_served_app", True)):
         port = free_port()
         process = _start(target, port, env, data_dir / f"{name}.log")
         try:

@@ -109,6 +109,14 @@ def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[
     return subprocess.Popen([str(Path(sys.executable).parent / "redaccount"), *args], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def _wait_up(url: str, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -118,7 +126,7 @@ def _wait_up(url: str, timeout: float = 300) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    raise RuntimeError("server did not start")
+    raise RuntimeError(f"server did not start within {timeout:.0f} s ({url})")
 
 
 def run_once(name: str, events: list[dict[str, Any]], *, detection: bool, workers: int, rate: float | None,
@@ -135,7 +143,7 @@ def run_once(name: str, events: list[dict[str, Any]], *, detection: bool, worker
     wall_start = time.time() + (150 if rate else 5)
     speed = (last - first).total_seconds() / (len(events) / rate) if rate else 1.0
     origin = first if rate else last + timedelta(hours=1)
-    port = 18000 + os.getpid() % 1000
+    port = _free_port()
     env = dict(os.environ, REDACCOUNT_DATABASE_URL=url, REDACCOUNT_DATA_DIR=str(tmp / name),
                REDACCOUNT_WEBHOOK_SECRET=secret, REDACCOUNT_LLM_ENABLED="false", REDACCOUNT_JOBS_URL=REDIS,
                REDACCOUNT_JOBS_IN_API="false", REDACCOUNT_DETECTION_LIVE=str(detection).lower(),

@@ -28,6 +28,7 @@ from core.settings import Settings
 from core.store.approvals import request_approval
 from core.store.cases import add_swarm_member, append_timeline, open_escalation, update_escalation
 from tests.utils.events import T0, account, message
+from tests.utils.fakes import StoreOnlyCases
 
 ACTORS = {
     Role.support_t1: "Avery Chen", Role.support_t2: "Priya Raman", Role.support_t3: "Mei Tanaka",
@@ -119,9 +120,18 @@ def api_settings(tmp_path: Path) -> Settings:
                     api_keys_file=write_keys(tmp_path / "keys.yaml"))
 
 
+def seeded_app(settings: Settings):  # type: ignore[no-untyped-def]
+    """The app with its case service swapped for StoreOnlyCases: these suites seed approvals as store rows
+    (no workflow thread), so deciding one claims it in the store, as the real service would."""
+    app = create_app(settings)
+    real = app.state.product.runtime.service
+    app.state.product.runtime.service = StoreOnlyCases(app.state.engine, real.context)
+    return app
+
+
 @pytest.fixture
 def client(api_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(api_settings)) as test_client:
+    with TestClient(seeded_app(api_settings)) as test_client:
         yield test_client
 
 
@@ -136,5 +146,5 @@ def world_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Tes
     tmp = tmp_path_factory.mktemp("world")
     settings = Settings(data_dir=tmp / "data", llm_enabled=False, allow_unsigned_events=True,
                         api_keys_file=write_keys(tmp / "keys.yaml"))
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(seeded_app(settings)) as test_client:
         yield test_client, World(test_client.app.state.engine)

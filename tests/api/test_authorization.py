@@ -33,7 +33,7 @@ MATRIX = [
     ("read own case", "GET", "/cases/{mine}", lambda r: 200),
     ("read someone else's case", "GET", "/cases/{other}", lambda r: _code(r in ORG_WIDE)),
     ("brief someone else's case", "POST", "/cases/{other}/brief",
-     lambda r: 503 if r in BRIEFERS and r in ORG_WIDE else 403),
+     lambda r: 202 if r in BRIEFERS and r in ORG_WIDE else 403),
     ("read someone else's approval", "GET", "/approvals/{others_approval}",
      lambda r: _code(r in ORG_WIDE)),
     ("decide someone else's approval", "POST", "/approvals/{others_approval}/decision",

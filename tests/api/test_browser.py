@@ -53,7 +53,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str, object]]:
     settings.api_keys_file.write_text(yaml.safe_dump({key: {"actor": actor,
                                                             "role": pending.request.assigned_role.value}}))
     app = create_app(settings)
-    app.state.case_service = service
+    app.state.product.runtime.service = service
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)

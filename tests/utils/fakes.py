@@ -47,3 +47,41 @@ def red_assessment(account_id: str = "acc-1", message_id: str = "m-1", at: datet
     return RiskAssessment(account_id=account_id, score=80.0, band=Band.red, confidence=0.9, needs_review=False,
                           signals=[signal], triggered_rules=["TRG-T-RED"], ruleset_version="test",
                           assessed_at=at)
+
+
+class StoreOnlyCases:
+    """A case service for HTTP-layer tests whose approvals are seeded rows without a workflow thread.
+
+    It claims the decision in the store (atomic, 409 on a second claim) and writes the decision to the
+    timeline, as the real service does, without resuming a LangGraph thread. Production always runs the
+    real `graph.service.CaseService` (tests/api/test_served_app.py and tests/product drive that one).
+    """
+
+    def __init__(self, engine, context=None):  # type: ignore[no-untyped-def]
+        self.engine = engine
+        self.context = context  # the real workflow context (briefs are drafted from it)
+
+    def decide(self, approval_id: str, decision):  # type: ignore[no-untyped-def]
+        from core.models import TimelineEntry
+        from core.store.approvals import claim_decision
+        from core.store.cases import append_timeline
+
+        now = datetime.now(UTC)
+        decided = claim_decision(self.engine, approval_id, decision, now)
+        append_timeline(self.engine, TimelineEntry(
+            escalation_id=decided.case_id, at=now, kind="decision", actor=decision.actor,
+            payload={"approval_id": approval_id, "step": decided.step, "type": decision.type}),
+            idem_key=f"decision:{approval_id}")
+        return decided
+
+    def start_case(self, assessment, actor: str = "system:detect"):  # type: ignore[no-untyped-def]
+        from core.store.cases import open_escalation
+
+        case, created = open_escalation(self.engine, assessment.account_id, datetime.now(UTC))
+        return case.id, created
+
+    def recover(self) -> dict[str, int]:
+        return {}
+
+    def tick(self) -> list[str]:
+        return []
