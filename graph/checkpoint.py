@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -38,8 +39,11 @@ def open_checkpointer(settings: Settings) -> Checkpointer:
         saver = PostgresSaver(pool)  # type: ignore[arg-type]
         # Several processes start at once (API workers, job workers): the checkpointer's own migrations
         # are not safe to run concurrently, so one process at a time runs them.
+        # Poll with try-lock: a session blocked in pg_advisory_lock holds a snapshot, and the setup's
+        # CREATE INDEX CONCURRENTLY waits for every snapshot, so a blocking wait deadlocks the two.
         with pool.connection() as lock:
-            lock.execute("SELECT pg_advisory_lock(727276)")
+            while not lock.execute("SELECT pg_try_advisory_lock(727276) AS got").fetchone()["got"]:  # type: ignore[index]
+                time.sleep(0.2)
             try:
                 saver.setup()
             finally:
