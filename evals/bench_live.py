@@ -179,7 +179,7 @@ def run_once(name: str, events: list[dict[str, Any]], *, detection: bool, worker
                            round(len(monitor.done) / (finished - started), 1))
         if detection:
             result.assessed_p50_s, result.assessed_p95_s = _pct(latencies, 0.5), _pct(latencies, 0.95)
-            result.cases, case_latencies = _case_latencies(url, events, stats.sent_at)
+            result.cases, case_latencies = _case_latencies(url, events, stats.sent_at, clock)
             result.case_p50_s, result.case_p95_s = _pct(case_latencies, 0.5), _pct(case_latencies, 0.95)
         result.notes = {"speed": round(speed, 1), "post_p95_ms": round(stats.percentile(0.95) * 1000, 1),
                         "requests": stats.requests, "workers": workers, "lost": len(stats.sent_at) - len(monitor.done)}
@@ -198,9 +198,10 @@ def run_once(name: str, events: list[dict[str, Any]], *, detection: bool, worker
         _drop(url, admin)
 
 
-def _case_latencies(url: str, events: list[dict[str, Any]], sent_at: dict[str, float]) -> tuple[int, list[float]]:
-    """For each case: its first approval's creation minus when the newest event of its account before the
-    case opened was accepted (the event that tipped it)."""
+def _case_latencies(url: str, events: list[dict[str, Any]], sent_at: dict[str, float],
+                    clock: Any) -> tuple[int, list[float]]:
+    """For each case: its first approval's creation (stamped on the replay clock, converted to wall time)
+    minus when the newest event of its account accepted before then was accepted (the event that tipped it)."""
     from core.events import EVENT_ADAPTER, account_of
 
     by_account: dict[str, list[tuple[float, str]]] = {}
@@ -217,24 +218,26 @@ def _case_latencies(url: str, events: list[dict[str, Any]], sent_at: dict[str, f
     engine.dispose()
     out = []
     for account_id, row in opened_wall.items():
-        waiting = row.waiting.timestamp()
+        waiting = clock.to_wall(row.waiting).timestamp()
         before = [t for t, _ in by_account.get(account_id, []) if t <= waiting]
         if before:
             out.append(waiting - max(before))
     return len(opened_wall), out
 
 
-def run_live_bench(rate: float = 200.0, limit: int | None = None) -> list[RunResult]:
+def run_live_bench(rate: float = 200.0, limit: int | None = None, only: tuple[str, ...] = ()) -> list[RunResult]:
     from api.replay import ordered
     from core.sample import read_events
 
     events = ordered([e.model_dump(mode="json") for e in read_events()])[:limit]
     tmp = Path(tempfile.mkdtemp(prefix="bench-live-"))
     runs = [("off", False, 0, None), ("on-1", True, 1, None), ("on-2", True, 2, None), ("paced-2", True, 2, rate)]
-    return [run_once(name, events, detection=d, workers=w, rate=r, tmp=tmp) for name, d, w, r in runs]
+    return [run_once(name, events, detection=d, workers=w, rate=r, tmp=tmp) for name, d, w, r in runs
+            if not only or name in only]
 
 
 if __name__ == "__main__":
     results = run_live_bench(float(sys.argv[1]) if len(sys.argv) > 1 else 200.0,
-                             int(sys.argv[2]) if len(sys.argv) > 2 else None)
+                             int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2] != "all" else None,
+                             tuple(sys.argv[3].split(",")) if len(sys.argv) > 3 else ())
     print(json.dumps([r.__dict__ for r in results], indent=1, default=str))

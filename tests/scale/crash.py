@@ -92,6 +92,10 @@ class CrashReport:
     notifications_redelivered: int = 0  # same Idempotency-Key posted again (kill between 200 and mark-sent)
     duplicate_side_effects: int = 0
     cases_resumed: int = 0
+    detection_marks_swept: int = 0  # events accepted whose detection job a kill cut (folded by the sweep)
+    events_folded_twice: int = 0
+    events_never_folded: int = 0
+    notifications_without_case: int = 0
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
     stuck: list[dict[str, Any]] = field(default_factory=list)  # where each case that did not resume stands
@@ -342,6 +346,8 @@ def _check(engine: sa.Engine, settings: Settings, report: CrashReport, shared: _
     report.duplicate_side_effects = (sum(n - 1 for n in outbound_keys.values() if n > 1) + duplicated_updates
                                      + report.duplicate_decision_entries)
 
+    _check_detection(engine, settings, report, {case_id for case_id, _ in cases}, outbox)
+
     # Every case resumes from its checkpoint: recovery finds nothing left to apply, and a tick past the
     # FCR window moves every paused case on.
     later = datetime.now(UTC) + timedelta(hours=49)
@@ -360,6 +366,36 @@ def _check(engine: sa.Engine, settings: Settings, report: CrashReport, shared: _
             for case_id, _ in cases:
                 if case_id not in resumed:
                     report.stuck.append(_where(service, case_id, approvals))
+
+
+def _check_detection(engine: sa.Engine, settings: Settings, report: CrashReport, case_ids: set[str],
+                     outbox: list[Any]) -> None:
+    """Live detection ran in the killed workers: every accepted event is folded once into its window (the
+    marks a kill left are folded by a sweep now), and no notification exists without its case."""
+    from core.events import account_of
+    from core.store.detection import pending_count
+    from rules.detect import Detection
+    from rules.engine import engine_for
+    from rules.signals.lexicon import LexiconSentiment
+
+    report.detection_marks_swept = pending_count(engine)
+    Detection.from_settings(settings, LexiconSentiment(), engine_for()).assess_all(engine)
+    with engine.connect() as c:
+        rows = c.execute(sa.select(t.events.c.event_id, t.events.c.type, t.events.c.occurred_at, t.events.c.source,
+                                   t.events.c.payload)).all()
+        windows = dict(c.execute(sa.select(t.signal_windows.c.account_id, t.signal_windows.c.events)).all())
+    from core.events import EVENT_ADAPTER
+
+    per_account = Counter(account_of(EVENT_ADAPTER.validate_python(
+        {"event_id": r.event_id, "type": r.type, "occurred_at": r.occurred_at, "source": r.source,
+         "payload": r.payload})) for r in rows)
+    report.events_folded_twice = sum(max(0, windows.get(a, 0) - n) for a, n in per_account.items())
+    report.events_never_folded = sum(max(0, n - windows.get(a, 0)) for a, n in per_account.items())
+    report.notifications_without_case = sum(1 for _, kind, case, _ in outbox
+                                            if kind == "notification" and case not in case_ids)
+    for name in ("events_folded_twice", "events_never_folded", "notifications_without_case"):
+        if getattr(report, name):
+            report.problems.append(f"{name}: {getattr(report, name)}")
 
 
 def _where(service: Any, case_id: str, approvals: list[Any]) -> dict[str, Any]:

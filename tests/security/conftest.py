@@ -35,8 +35,11 @@ class Served:
 
 
 def served_settings(tmp: Path, **overrides: object) -> Settings:
+    # Jobs run in a separate worker here (REDACCOUNT_JOBS_IN_API=false): background assessments would
+    # otherwise write while a test checks that a refused payload wrote nothing.
     values: dict = dict(data_dir=tmp / "data", llm_enabled=False, allow_unsigned_events=True,
-                        zendesk_webhook_secret=ZENDESK_SECRET, api_keys_file=write_keys(tmp / "keys.yaml"))
+                        zendesk_webhook_secret=ZENDESK_SECRET, api_keys_file=write_keys(tmp / "keys.yaml"),
+                        jobs_in_api=False)
     return Settings(**(values | overrides))
 
 
