@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from api.cli.common import console, fail_cleanly, load_settings
-from core.connectors.importer import ImportSummary, run_import
+from connectors.importer import ImportSummary, run_import
 from core.db import open_database
 from core.ingest import IngestError
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.connectors import zendesk_history as history
-from core.connectors import zendesk_values as zv
-from core.connectors.base import (
+from connectors import zendesk_history as history
+from connectors import zendesk_values as zv
+from connectors.base import (
     EPOCH,
     Mapping,
     MappingError,

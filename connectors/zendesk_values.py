@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.connectors.base import MappingError
+from connectors.base import MappingError
 from core.models.records import Channel, Priority, TicketStatus
 
 VENDOR = "zendesk"

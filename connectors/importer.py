@@ -8,8 +8,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from core.connectors import hubspot, intercom, salesforce, zendesk
-from core.connectors.base import Emitted, Mapping
+from connectors import hubspot, intercom, salesforce, zendesk
+from connectors.base import Emitted, Mapping
 from core.db import schema as t
 from core.ingest import IngestError, ingest_batch
 

@@ -7,8 +7,8 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from core.connectors import zendesk_values as zv
-from core.connectors.base import (
+from connectors import zendesk_values as zv
+from connectors.base import (
     EPOCH,
     Mapping,
     MappingError,
@@ -21,7 +21,7 @@ from core.connectors.base import (
 from core.models.records import AuthorSide, TicketStatus
 
 if TYPE_CHECKING:
-    from core.connectors.zendesk import Item, ZendeskBatch
+    from connectors.zendesk import Item, ZendeskBatch
 
 TRACKED = ("status", "priority", "assignee_id", "group_id", "organization_id", "requester_id", "subject", "tags")
 OPEN_AGAIN = {"new", "open", "pending", "hold"}
@@ -127,7 +127,7 @@ def audits(mapping: Mapping, batch: ZendeskBatch, policies: dict[str, str]) -> N
 
 def _replay(mapping: Mapping, batch: ZendeskBatch, ticket: str, items: list[Item], rated: bool,
             policy: str | None) -> None:
-    from core.connectors.zendesk import ticket_payload
+    from connectors.zendesk import ticket_payload
 
     timed = sorted(((parse_time(i.record.get("created_at"), i.position + "/created_at"), i) for i in items),
                    key=lambda pair: (pair[0], str(pair[1].record.get("id"))))
@@ -246,7 +246,7 @@ def webhook_event(mapping: Mapping, item: Item, batch: ZendeskBatch) -> None:
     detail = body.get("detail")
     if not isinstance(detail, dict):
         raise MappingError("/detail", "expected the ticket as an object")
-    from core.connectors.zendesk import ticket_payload
+    from connectors.zendesk import ticket_payload
 
     ticket = vendor_id(detail.get("id"), "/detail/id")
     if detail.get("status") and detail.get("created_at"):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.connectors.base import (
+from connectors.base import (
     EPOCH,
     Mapping,
     MappingError,
