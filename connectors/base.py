@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -68,15 +69,41 @@ class Skipped:
 
 
 @dataclass
+class Fallback:
+    """A value the vendor left out that we filled in (and say so): e.g. the import time for a missing date."""
+
+    source: str
+    position: str
+    note: str
+
+
+@dataclass
 class Mapping:
-    """What a connector made of a set of files: events, deliberately skipped items and problems."""
+    """What a connector made of a set of files: events, deliberately skipped items, fallbacks and problems.
+
+    `strict` turns every fallback into a problem (the record is refused), for operators who want that."""
 
     emitted: list[Emitted] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     problems: list[IngestProblem] = field(default_factory=list)
+    fallbacks: list[Fallback] = field(default_factory=list)
+    strict: bool = False
+    now: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
 
     def problem(self, source: str, position: str, message: str, line: int = 0) -> None:
         self.problems.append(ConnectorProblem(source, line, position or "/", message))
+
+    def fallback(self, source: str, position: str, refusal: str, note: str) -> None:
+        """Record a fallback; in strict mode raise `refusal` at `position` instead."""
+        if self.strict:
+            raise MappingError(position, refusal)
+        self.fallbacks.append(Fallback(source, position, note))
+
+    def fallback_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for item in self.fallbacks:
+            counts[item.note] = counts.get(item.note, 0) + 1
+        return counts
 
     def skip(self, source: str, position: str, reason: str) -> None:
         self.skipped.append(Skipped(source, position, reason))
@@ -89,9 +116,10 @@ class Mapping:
         try:
             event = EVENT_ADAPTER.validate_python(body)
         except ValidationError as exc:
-            for error in exc.errors():
-                loc = [str(p) for p in error["loc"][1:]]  # drop the discriminator tag
-                self.problem(source, position, f"{'.'.join(loc) or 'envelope'}: {error['msg']}", line)
+            # One line per refused record, naming every field that failed.
+            reasons = ["{}: {}".format(".".join(str(p) for p in e["loc"][1:]) or "envelope", e["msg"])
+                       for e in exc.errors()]  # loc[0] is the discriminator tag
+            self.problem(source, position, "; ".join(reasons), line)
             return
         self.emitted.append(Emitted(event, source, position, line, placeholder))
 
@@ -165,6 +193,12 @@ def parse_time(value: Any, where: str) -> datetime:
 
 def optional_time(value: Any, where: str) -> datetime | None:
     return None if value in (None, "") else parse_time(value, where)
+
+
+def content_id(payload: dict[str, Any]) -> str:
+    """A stable id suffix from a record's content: re-importing the same record gives the same event id."""
+    blob = json.dumps(payload, sort_keys=True, default=str).encode()
+    return "h" + hashlib.sha256(blob).hexdigest()[:16]
 
 
 def stamp(dt: datetime) -> str:

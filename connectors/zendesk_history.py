@@ -92,15 +92,17 @@ def _message(mapping: Mapping, source: str, at: str, batch: ZendeskBatch, commen
 def comment(mapping: Mapping, item: Item, batch: ZendeskBatch) -> None:
     """A comment from the Ticket Comments API; its ticket id comes from the record or the file name."""
     record = item.record
-    ticket = optional_id(record.get("ticket_id"), item.position + "/ticket_id")
+    ticket = optional_id(record.get("ticket_id"), item.position + "/ticket_id") or batch.enclosing_ticket(item)
     if ticket is None:
         named = _TICKET_IN_NAME.search(item.source.rsplit("/", 1)[-1])
         if named is None:
-            raise MappingError(item.position, "a comments response does not name its ticket: name the file after "
-                                              "it, e.g. ticket-35436-comments.json")
+            raise MappingError(item.position, "a comments response does not name its ticket: pass --ticket-id, "
+                                              "or name the file after it, e.g. ticket-35436-comments.json")
         ticket = named.group(1)
     known = batch.tickets.get(ticket) or {}
-    created = parse_time(record.get("created_at"), item.position + "/created_at")
+    from connectors.zendesk import record_time
+
+    created, _exact = record_time(mapping, item, ("created_at",), f"comment {record.get('id')}")
     requester = optional_id(known.get("requester_id"), item.position + "/requester_id")
     _message(mapping, item.source, item.position, batch, record, ticket, created, record.get("via"), requester)
 
@@ -114,6 +116,9 @@ def audits(mapping: Mapping, batch: ZendeskBatch, policies: dict[str, str]) -> N
     by_ticket: dict[str, list[Item]] = defaultdict(list)
     for item in batch.items["audits"]:
         try:
+            if item.record.get("ticket_id") in (None, "") and batch.enclosing_ticket(item):
+                # An audit inside a ticket-update response: the ticket is the response's own.
+                item.record = {**item.record, "ticket_id": batch.enclosing_ticket(item)}
             by_ticket[vendor_id(item.record.get("ticket_id"), item.position + "/ticket_id")].append(item)
         except MappingError as exc:
             mapping.problem(item.source, exc.pointer, str(exc))
@@ -135,6 +140,12 @@ def _replay(mapping: Mapping, batch: ZendeskBatch, ticket: str, items: list[Item
     state: dict[str, Any] = {"id": ticket, "created_at": known.get("created_at") or timed[0][0].isoformat(),
                              "subject": known.get("subject"), "organization_id": known.get("organization_id")}
     reopens, solved_at = 0, None
+    stored = None if known else batch.known_tickets(zv.ticket_id(ticket))
+    if stored is not None:
+        # Audits of a ticket this batch does not describe (a later page of the ticket-events export): start
+        # from what is stored, so a snapshot keeps its account, requester and subject.
+        state.update(zv.stored_state(stored))
+        reopens, solved_at = stored.reopen_count, stored.solved_at
     for created, item in timed:
         changed = False
         for index, event in enumerate(item.record.get("events") or []):
