@@ -84,6 +84,10 @@ def _json_record(item: Any, source: str, at: str, out: list[Record], mapping: Ma
             continue
         if key != "attributes":
             record.fields[key.lower()] = value
+    url = str(attributes.get("url") or "")
+    if not record.fields.get("id") and f"/sobjects/{record.kind}/" in url:
+        # A query that did not select Id still names the record: /services/data/vXX.X/sobjects/Account/001...
+        record.fields["id"] = url.rstrip("/").rsplit("/", 1)[1]
     if parent is not None and record.kind in PARENT_FIELD:
         record.fields.setdefault(PARENT_FIELD[record.kind], "@" + (parent.ref or str(parent.fields.get("id"))))
     out.append(record)

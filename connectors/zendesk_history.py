@@ -12,6 +12,7 @@ from connectors.base import (
     EPOCH,
     Mapping,
     MappingError,
+    content_id,
     optional_id,
     optional_time,
     parse_time,
@@ -119,6 +120,7 @@ def audits(mapping: Mapping, batch: ZendeskBatch, policies: dict[str, str]) -> N
             if item.record.get("ticket_id") in (None, "") and batch.enclosing_ticket(item):
                 # An audit inside a ticket-update response: the ticket is the response's own.
                 item.record = {**item.record, "ticket_id": batch.enclosing_ticket(item)}
+            _complete_audit(mapping, item)
             by_ticket[vendor_id(item.record.get("ticket_id"), item.position + "/ticket_id")].append(item)
         except MappingError as exc:
             mapping.problem(item.source, exc.pointer, str(exc))
@@ -128,6 +130,19 @@ def audits(mapping: Mapping, batch: ZendeskBatch, policies: dict[str, str]) -> N
             _replay(mapping, batch, ticket, items, ticket in rated, policies.get(ticket))
         except MappingError as exc:
             mapping.problem(items[0].source, exc.pointer, str(exc))
+
+
+def _complete_audit(mapping: Mapping, item: Item) -> None:
+    """The Update Ticket response's audit has neither id nor created_at: fill both in, and say so."""
+    from connectors.zendesk import record_time
+
+    if item.record.get("created_at") in (None, ""):
+        when, _exact = record_time(mapping, item, ("created_at",), "audit")
+        item.record = {**item.record, "created_at": when.isoformat()}
+    if item.record.get("id") in (None, ""):
+        mapping.fallback(item.source, item.position + "/id", "an audit needs its id",
+                         "audit without id: id made from its content")
+        item.record = {**item.record, "id": content_id(item.record)}
 
 
 def _replay(mapping: Mapping, batch: ZendeskBatch, ticket: str, items: list[Item], rated: bool,
