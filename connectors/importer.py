@@ -13,7 +13,7 @@ from connectors.base import Emitted, Mapping
 from core.db import schema as t
 from core.ingest import IngestError, ingest_batch
 from core.models import Ticket
-from core.store.records import find_tickets
+from core.store.records import find_tickets, sla_statuses
 
 TABLES = {
     "account.upserted": t.accounts, "contact.upserted": t.contacts, "ticket.upserted": t.tickets,
@@ -62,7 +62,8 @@ def map_paths(vendor: str, paths: Sequence[Path], engine: sa.Engine | None = Non
     of Zendesk comment lists."""
     if vendor == "zendesk":
         lookup = known_tickets(engine) if engine is not None else None
-        return zendesk.map_files(paths, lookup, on_file, Mapping(strict=strict), ticket_id)
+        return zendesk.map_files(paths, lookup, on_file, Mapping(strict=strict), ticket_id,
+                                 known_sla(engine) if engine is not None else None)
     if vendor == "salesforce":
         return salesforce.map_files(paths, on_file, Mapping(strict=strict))
     connectors = {"hubspot": hubspot, "intercom": intercom}
@@ -81,6 +82,11 @@ def known_tickets(engine: sa.Engine) -> Callable[[str], Ticket | None]:
         return cache[ticket]
 
     return lookup
+
+
+def known_sla(engine: sa.Engine) -> Callable[[str], str | None]:
+    """A lookup of stored SLA outcomes: a fulfil read after its breach (a later sync run) stays a breach."""
+    return lambda sla_id: sla_statuses(engine, [sla_id]).get(sla_id)
 
 
 def ticket_accounts(engine: sa.Engine) -> Callable[[str], str | None]:

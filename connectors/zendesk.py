@@ -66,6 +66,7 @@ class ZendeskBatch:
     tickets: dict[str, dict[str, Any]] = field(default_factory=dict)  # latest version by updated_at
     known_tickets: Callable[[str], Ticket | None] = lambda _ticket: None  # stored tickets, by our id
     ticket_hint: str | None = None  # `--ticket-id`: the ticket of comment lists that do not name it
+    known_sla: Callable[[str], str | None] = lambda _sla: None  # stored SLA outcomes, by SLA record id
 
     def enclosing_ticket(self, item: Item) -> str | None:
         """The ticket a record belongs to when the record does not say: same response, then --ticket-id."""
@@ -270,10 +271,12 @@ def _placeholders(mapping: Mapping) -> None:
 
 def map_documents(documents: Sequence[tuple[str, Any]], mapping: Mapping | None = None,
                   known_tickets: Callable[[str], Ticket | None] | None = None,
-                  ticket_id: str | None = None) -> Mapping:
+                  ticket_id: str | None = None, known_sla: Callable[[str], str | None] | None = None) -> Mapping:
     """Map decoded Zendesk response bodies (source name, JSON) onto events."""
     mapping = mapping or Mapping()
     batch = ZendeskBatch(ticket_hint=ticket_id)
+    if known_sla:
+        batch.known_sla = known_sla
     if known_tickets:
         batch.known_tickets = known_tickets
     for source, doc in documents:
@@ -303,7 +306,7 @@ def map_documents(documents: Sequence[tuple[str, Any]], mapping: Mapping | None 
 
 def map_files(paths: Sequence[Path], known_tickets: Callable[[str], Ticket | None] | None = None,
               on_file: Callable[[Path], None] | None = None, mapping: Mapping | None = None,
-              ticket_id: str | None = None) -> Mapping:
+              ticket_id: str | None = None, known_sla: Callable[[str], str | None] | None = None) -> Mapping:
     """Read and map Zendesk API response files; problems carry file and JSON pointer or line."""
     mapping = mapping or Mapping()
     documents = []
@@ -313,7 +316,7 @@ def map_files(paths: Sequence[Path], known_tickets: Callable[[str], Ticket | Non
             documents.append((str(path), doc))
         if on_file:
             on_file(path)
-    return map_documents(documents, mapping, known_tickets, ticket_id)
+    return map_documents(documents, mapping, known_tickets, ticket_id, known_sla)
 
 
 __all__ = ["map_documents", "map_files", "pointer", "ticket_payload"]

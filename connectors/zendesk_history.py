@@ -237,7 +237,9 @@ def metric_event(mapping: Mapping, item: Item, batch: ZendeskBatch) -> None:
     key = (str(event.get("ticket_id")), event.get("metric"), event.get("instance_id"))
     siblings = [i.record for i in batch.items["ticket_metric_events"]
                 if (str(i.record.get("ticket_id")), i.record.get("metric"), i.record.get("instance_id")) == key]
-    if kind == "fulfill" and not any(s.get("type") == "breach" for s in siblings):
+    sla_id = f"zendesk:sla:{ticket}:{event.get('metric')}:{event.get('instance_id')}"
+    breached = any(s.get("type") == "breach" for s in siblings) or batch.known_sla(sla_id) == "breached"
+    if kind == "fulfill" and not breached:
         status = "met"
     elif kind == "breach":
         status = "breached"
@@ -248,7 +250,7 @@ def metric_event(mapping: Mapping, item: Item, batch: ZendeskBatch) -> None:
     due = when if kind == "breach" else _due(siblings) or when
     raw = vendor_id(event.get("id"), at + "/id")
     mapping.emit(item.source, at, "sla.recorded", f"zendesk:metric_event:{raw}", when,
-                 {"id": f"zendesk:sla:{ticket}:{event.get('metric')}:{event.get('instance_id')}",
+                 {"id": sla_id,
                   "ticket_id": zv.ticket_id(ticket), "account_id": batch.ticket_account(ticket), "metric": metric,
                   "status": status, "due_at": due, "occurred_at": when}, zv.VENDOR)
 

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from connectors import zendesk
 from connectors.base import Mapping, MappingError, optional_time
 from connectors.http import JsonClient, VendorError
-from connectors.importer import known_tickets
+from connectors.importer import known_sla, known_tickets
 from connectors.sync import CursorExpired, Mapper, Page, Stream
 from core.store.sync_cursors import SyncCursor
 
@@ -149,7 +149,8 @@ def streams(client: JsonClient, base_url: str, engine: sa.Engine, strict: bool =
 
     def mapper(documents: Sequence[tuple[str, Any]]) -> Mapping:
         # A fresh lookup per page: tickets stored by an earlier page or stream are found in the database.
-        return zendesk.map_documents(documents, Mapping(strict=strict), known_tickets(engine))
+        return zendesk.map_documents(documents, Mapping(strict=strict), known_tickets(engine),
+                                     known_sla=known_sla(engine))
 
     found: list[Stream] = [
         TimeExport(client, "zendesk:organizations", "/api/v2/incremental/organizations.json", "organizations"),

@@ -59,3 +59,10 @@ def find_tickets(engine: sa.Engine, ticket_ids: list[str]) -> dict[str, Ticket]:
             part = ticket_ids[i:i + 1000]
             found.update((r.id, _model(Ticket, r)) for r in c.execute(sa.select(t.tickets).where(t.tickets.c.id.in_(part))))
     return found
+
+
+def sla_statuses(engine: sa.Engine, sla_ids: list[str]) -> dict[str, str]:
+    """Stored SLA outcomes (`breached`, `met`) by SLA record id."""
+    with engine.connect() as c:
+        rows = c.execute(sa.select(t.sla_events.c.id, t.sla_events.c.status).where(t.sla_events.c.id.in_(sla_ids)))
+        return {r.id: r.status for r in rows}
