@@ -6,7 +6,6 @@ import signal
 import threading
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from api.cli.common import console, fail_cleanly, load_settings
@@ -66,10 +65,12 @@ def sync_salesforce(once: bool = ONCE, strict: bool = STRICT) -> None:
 def sync_status() -> None:
     """Where each stream stands: pages and events stored, newest record time, last run."""
     engine = open_database(load_settings())
-    table = Table("stream", "pages", "events", "newest record", "updated", "resumes from")
-    for cursor in list_cursors(engine):
-        table.add_row(Text(cursor.stream), str(cursor.pages), str(cursor.events),
-                      cursor.watermark.isoformat() if cursor.watermark else "-",
-                      cursor.updated_at.isoformat() if cursor.updated_at else "-",
-                      "vendor cursor" if cursor.cursor else "newest record")
-    console.print(table)
+    cursors = list_cursors(engine)
+    if not cursors:
+        console.print("no sync has run yet")
+    for cursor in cursors:
+        newest = cursor.watermark.isoformat() if cursor.watermark else "-"
+        last = cursor.updated_at.isoformat() if cursor.updated_at else "-"
+        resumes = "the vendor's cursor" if cursor.cursor else "the newest record"
+        console.print(Text(f"{cursor.stream}: {cursor.pages} page(s), {cursor.events} event(s), newest record "
+                           f"{newest}, last page stored {last}, resumes from {resumes}"), soft_wrap=True)
