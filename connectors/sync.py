@@ -111,8 +111,8 @@ def sync_stream(engine: sa.Engine, vendor: str, stream: Stream, mapper: Mapper, 
             state = read_cursor(engine, stream.name)
             continue
         _store(engine, vendor, stream.name, page, mapper, strict, report)
-        if page.done:
-            break
+        if page.done or (page.records == 0 and state is not None and page.cursor == state.cursor):
+            break  # the end, or an empty page that leaves the cursor where it was (nothing more to read)
         state = read_cursor(engine, stream.name)
     return report
 
