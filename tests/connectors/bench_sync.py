@@ -100,9 +100,15 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=6.0,
                         help="rate limit window, seconds (default: Zendesk's 10 per minute for exports, time scaled 1:10)")
     parser.add_argument("--db-url", default=None, help="PostgreSQL admin URL; default: SQLite files")
+    parser.add_argument("--only-limited", action="store_true", help="run 2 only (e.g. with --window 60)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench_sync_"))
     expected = args.tickets * args.comments
+    if args.only_limited:
+        limited, _ = run_sync(args, fresh_db(args.db_url, folder, "limited"), folder,
+                              Faults(rate_limit=(args.limit, args.window)))
+        print(json.dumps({"run": f"full sync, {args.limit} requests per {args.window}s", **limited}))
+        return
 
     baseline, reference = run_sync(args, fresh_db(args.db_url, folder, "baseline"), folder, Faults())
     print(json.dumps({"run": "full sync, no rate limit", **baseline}))
