@@ -117,9 +117,13 @@ def audits(mapping: Mapping, batch: ZendeskBatch, policies: dict[str, str]) -> N
     by_ticket: dict[str, list[Item]] = defaultdict(list)
     for item in batch.items["audits"]:
         try:
-            if item.record.get("ticket_id") in (None, "") and batch.enclosing_ticket(item):
+            if item.record.get("ticket_id") in (None, ""):
                 # An audit inside a ticket-update response: the ticket is the response's own.
-                item.record = {**item.record, "ticket_id": batch.enclosing_ticket(item)}
+                ticket = batch.enclosing_ticket(item)
+                if ticket is None:
+                    raise MappingError(item.position + "/ticket_id", "an audit without ticket_id needs its ticket: "
+                                                                     "the response's ticket or --ticket-id")
+                item.record = {**item.record, "ticket_id": ticket}
             _complete_audit(mapping, item)
             by_ticket[vendor_id(item.record.get("ticket_id"), item.position + "/ticket_id")].append(item)
         except MappingError as exc:

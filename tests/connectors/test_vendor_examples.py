@@ -79,3 +79,12 @@ def test_update_response_audit_belongs_to_the_response_ticket(sqlite_engine: sa.
     found, text = outcome(sqlite_engine, "zendesk", "update_ticket_response.json")
     assert found == "imports", text
     assert "ticket.upserted zendesk:ticket:35436" in text and "message.created zendesk:comment:206091192547" in text
+
+
+def test_an_audit_with_no_ticket_anywhere_is_refused_with_the_way_out(sqlite_engine: sa.Engine,
+                                                                      tmp_path: Path) -> None:
+    path = tmp_path / "audit.json"
+    path.write_text('{"audit": {"id": 1, "created_at": "2026-10-01T08:00:00Z", "events": []}}')
+    with pytest.raises(IngestError, match="needs its ticket: the response's ticket or --ticket-id"):
+        run_import(sqlite_engine, "zendesk", [path])
+    assert run_import(sqlite_engine, "zendesk", [path], ticket_id="7").written
