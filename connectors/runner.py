@@ -9,10 +9,13 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from connectors import salesforce_sync, zendesk_sync
-from connectors.sync import SyncReport, follow, run_streams
+from connectors.sync import SyncBusy, SyncReport, follow, run_streams
+from core.db.locks import NamedLocks
 from core.settings import Settings
 
 SYNC_VENDORS = ("zendesk", "salesforce")
+LOCK_ATTEMPTS, LOCK_PAUSE_S = 5, 1.0
+__all__ = ["SYNC_VENDORS", "SyncBusy", "SyncNotConfigured", "follow_vendor", "sync_once"]
 
 
 class SyncNotConfigured(ValueError):
@@ -39,10 +42,20 @@ def sync_once(engine: sa.Engine, settings: Settings, vendor: str, strict: bool =
         streams = salesforce_sync.streams(client, url, settings.salesforce_api_version, engine, strict)
     else:
         raise SyncNotConfigured(f"unknown vendor {vendor!r} (sync supports {', '.join(SYNC_VENDORS)})")
+    locks = NamedLocks(engine)
     try:
-        return run_streams(engine, vendor, streams, client.waits, strict, stop)
+        # One sync per vendor at a time, across processes on PostgreSQL: two would fetch the same pages.
+        # A few short waits let the server notice a killed holder (its session ends, and the lock with it).
+        for attempt in range(LOCK_ATTEMPTS):
+            with locks.hold(f"sync:{vendor}", wait=False) as held:
+                if held:
+                    return run_streams(engine, vendor, streams, client.waits, strict, stop)
+            if attempt + 1 < LOCK_ATTEMPTS:
+                time.sleep(LOCK_PAUSE_S)
+        raise SyncBusy(f"another {vendor} sync is running; this one did nothing")
     finally:
         client.close()
+        locks.dispose()
 
 
 def follow_vendor(engine: sa.Engine, settings: Settings, vendor: str, stop: threading.Event, strict: bool = False,

@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 MAX_RESTARTS = 3
 
 
+class SyncBusy(RuntimeError):
+    """Another sync of the same vendor holds the lock; this one did nothing."""
+
+
 class CursorExpired(Exception):
     """The vendor no longer accepts the stored cursor; the stream restarts from its watermark."""
 
@@ -157,6 +161,6 @@ def follow(run_once: Callable[[], SyncReport], interval_s: float, stop: threadin
     while not stop.is_set():
         try:
             on_report(run_once())
-        except (VendorError, IngestError) as exc:
+        except (VendorError, IngestError, SyncBusy) as exc:
             log.error("sync failed, retrying in %.0fs: %s", interval_s, exc)
         stop.wait(interval_s)

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from api.cli.common import console, fail_cleanly, load_settings
 from connectors.http import VendorError
-from connectors.runner import SyncNotConfigured, follow_vendor, sync_once
+from connectors.runner import SyncBusy, SyncNotConfigured, follow_vendor, sync_once
 from connectors.sync import SyncReport
 from core.db import open_database
 from core.ingest import IngestError
@@ -38,7 +38,7 @@ def _print(report: SyncReport) -> None:
 def _run(vendor: str, once: bool, strict: bool) -> None:
     settings = load_settings()
     engine = open_database(settings)
-    with fail_cleanly(SyncNotConfigured, VendorError, IngestError):
+    with fail_cleanly(SyncNotConfigured, SyncBusy, VendorError, IngestError):
         if once:
             _print(sync_once(engine, settings, vendor, strict))
             return

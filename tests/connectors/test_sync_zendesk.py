@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from connectors.runner import SyncNotConfigured, follow_vendor, sync_once
+from connectors.runner import SyncBusy, SyncNotConfigured, follow_vendor, sync_once
+from core.db.locks import NamedLocks
 from core.ingest import IngestError
 from core.settings import Settings
 from core.store.sync_cursors import list_cursors, read_cursor
@@ -134,3 +135,14 @@ def test_follow_mode_syncs_again_until_stopped(engine: sa.Engine, fake, tmp_path
     follow_vendor(engine, settings, "zendesk", stop, on_report=on_report)
     assert reports[0] > 0 and reports[1] >= 1 and reports[2] == 0  # the new ticket, then nothing new
     assert counts(engine)["tickets"] == TICKETS + 1
+
+
+def test_a_second_sync_of_the_same_vendor_does_nothing(engine: sa.Engine, fake, tmp_path: Path) -> None:
+    _server, url = fake
+    locks = NamedLocks(engine)
+    with locks.hold("sync:zendesk") as held:
+        assert held
+        with pytest.raises(SyncBusy, match="another zendesk sync is running"):
+            sync_once(engine, zendesk_settings(url, tmp_path), "zendesk", sleep=lambda _s: None)
+    locks.dispose()
+    assert counts(engine)["events"] == 0
