@@ -74,6 +74,7 @@ class FakeSalesforce:
         self.tokens_issued = 0
         self.expire_token = False
         self._locators: dict[str, tuple[str, int]] = {}
+        self._last: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1)
         self.app = Starlette(routes=[
             Route("/services/oauth2/token", self.oauth, methods=["POST"]),
@@ -100,7 +101,10 @@ class FakeSalesforce:
             return _error(401, "INVALID_SESSION_ID", "Session expired or invalid")
         return None
 
-    def _page(self, sobject: str, start: int, items: list[dict[str, Any]]) -> JSONResponse:
+    def _page(self, sobject: str, start: int, items: list[dict[str, Any]], number: int = 0) -> JSONResponse:
+        if number in self.state.faults.duplicate_at and sobject in self._last:
+            self.state.served_pages += 1
+            return JSONResponse(self._last[sobject])  # the previous page again (a flaky proxy)
         page = items[start:start + self.batch]
         done = start + len(page) >= len(items)
         extra = {"x_added_later": True} if self.state.faults.unknown_fields else {}
@@ -112,10 +116,11 @@ class FakeSalesforce:
             self._locators[locator + ":items"] = items  # type: ignore[assignment]
             body["nextRecordsUrl"] = f"/services/data/v{VERSION}/query/{locator}"
         self.state.served_pages += 1
+        self._last[sobject] = body
         return JSONResponse(body)
 
     async def query(self, request: Request) -> JSONResponse:
-        _number, error = self.state.next()
+        number, error = self.state.next()
         error = error or self._auth(request)
         if error:
             return error
@@ -124,10 +129,10 @@ class FakeSalesforce:
             return _error(400, "MALFORMED_QUERY", "unexpected query")
         since = datetime.strptime(match.group(2), "%Y-%m-%dT%H:%M:%S.000Z").replace(tzinfo=UTC).timestamp()
         items = [r for r in self.data[match.group(1)] if r["_t"] >= since]
-        return self._page(match.group(1), 0, items)
+        return self._page(match.group(1), 0, items, number)
 
     async def more(self, request: Request) -> JSONResponse:
-        _number, error = self.state.next()
+        number, error = self.state.next()
         error = error or self._auth(request)
         if error:
             return error
@@ -136,4 +141,4 @@ class FakeSalesforce:
             self.state.faults.expire_next_cursor = False
             return _error(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
         sobject, start = self._locators[locator]  # type: ignore[misc]
-        return self._page(sobject, start, self._locators[locator + ":items"])  # type: ignore[arg-type]
+        return self._page(sobject, start, self._locators[locator + ":items"], number)  # type: ignore[arg-type]

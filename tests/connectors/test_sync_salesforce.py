@@ -46,9 +46,10 @@ def test_full_sync_with_next_records_url_then_nothing_new(engine: sa.Engine, fak
     assert again.written == 0 and event_ids(engine) == before
 
 
-def test_expired_token_expired_locator_429_and_500(engine: sa.Engine, tmp_path: Path) -> None:
+def test_expired_token_expired_locator_429_500_and_a_duplicated_page(engine: sa.Engine, tmp_path: Path) -> None:
     server = FakeSalesforce(generate(CASES, COMMENTS, ACCOUNTS), Faults(status_at={3: 429, 5: 500}, retry_after="2",
-                                                                      unknown_fields=True), batch=7)
+                                                                      unknown_fields=True, duplicate_at={9}),
+                            batch=7)
     slept: list[float] = []
     with serve(server.app) as url:
         settings = salesforce_settings(url, tmp_path)
@@ -60,6 +61,7 @@ def test_expired_token_expired_locator_429_and_500(engine: sa.Engine, tmp_path: 
     assert 2.0 in slept and report.waits.errors == 1
     found = counts(engine)
     assert (found["tickets"], found["messages"]) == (CASES, CASES * COMMENTS + CASES)
+    assert report.refused == [] and sum(s.already for s in report.streams) > 0  # the duplicate wrote nothing
 
 
 def test_wrong_client_secret_is_refused_without_echoing_it(engine: sa.Engine, fake, tmp_path: Path) -> None:
