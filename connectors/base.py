@@ -9,12 +9,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
 from core.events import EVENT_ADAPTER, _Envelope
 from core.ingest import IngestProblem
+from core.models import Ticket
 from core.models.records import ArrTier
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -31,6 +32,25 @@ _TIER_WORDS = {
     "midmarket": ArrTier.mid_market, "mid_market": ArrTier.mid_market, "mid-market": ArrTier.mid_market,
     "mid market": ArrTier.mid_market, "smb": ArrTier.smb, "small business": ArrTier.smb,
 }
+
+
+class StoredTickets(Protocol):
+    """Tickets already stored, by our id: records that only name a ticket take its account from here."""
+
+    def __call__(self, ticket_id: str) -> Ticket | None: ...
+
+    def prefetch(self, ticket_ids: list[str]) -> None:
+        """Look many up at once (one query per page instead of one per ticket)."""
+
+
+class NoStoredTickets:
+    """The lookup for mapping without a database (dry mapping, unit tests)."""
+
+    def __call__(self, ticket_id: str) -> Ticket | None:
+        return None
+
+    def prefetch(self, ticket_ids: list[str]) -> None:
+        return None
 
 
 @dataclass(frozen=True)

@@ -72,16 +72,27 @@ def map_paths(vendor: str, paths: Sequence[Path], engine: sa.Engine | None = Non
     return connectors[vendor].map_files(paths, on_file)
 
 
-def known_tickets(engine: sa.Engine) -> Callable[[str], Ticket | None]:
+class StoredTicketLookup:
+    """Stored tickets by our id, cached; `prefetch` reads a page's worth in one query."""
+
+    def __init__(self, engine: sa.Engine):
+        self._engine = engine
+        self._cache: dict[str, Ticket | None] = {}
+
+    def prefetch(self, ticket_ids: list[str]) -> None:
+        missing = sorted({i for i in ticket_ids if i not in self._cache})
+        if missing:
+            found = find_tickets(self._engine, missing)
+            self._cache.update({i: found.get(i) for i in missing})
+
+    def __call__(self, ticket_id: str) -> Ticket | None:
+        self.prefetch([ticket_id])
+        return self._cache[ticket_id]
+
+
+def known_tickets(engine: sa.Engine) -> StoredTicketLookup:
     """A cached lookup of stored tickets by our id (`zendesk:ticket:1`), for records that name only a ticket."""
-    cache: dict[str, Ticket | None] = {}
-
-    def lookup(ticket: str) -> Ticket | None:
-        if ticket not in cache:
-            cache[ticket] = find_tickets(engine, [ticket]).get(ticket)
-        return cache[ticket]
-
-    return lookup
+    return StoredTicketLookup(engine)
 
 
 def known_sla(engine: sa.Engine) -> Callable[[str], str | None]:

@@ -21,6 +21,8 @@ from connectors.base import (
     EPOCH,
     Mapping,
     MappingError,
+    NoStoredTickets,
+    StoredTickets,
     content_id,
     first_line,
     load_json,
@@ -34,7 +36,6 @@ from connectors.base import (
     tier_for,
     vendor_id,
 )
-from core.models import Ticket
 
 DOC_KEYS = {
     "ticket": "tickets", "tickets": "tickets", "comments": "comments", "comment": "comments",
@@ -64,7 +65,7 @@ class ZendeskBatch:
     orgs: dict[str, dict[str, Any]] = field(default_factory=dict)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     tickets: dict[str, dict[str, Any]] = field(default_factory=dict)  # latest version by updated_at
-    known_tickets: Callable[[str], Ticket | None] = lambda _ticket: None  # stored tickets, by our id
+    known_tickets: StoredTickets = field(default_factory=NoStoredTickets)  # stored tickets, by our id
     ticket_hint: str | None = None  # `--ticket-id`: the ticket of comment lists that do not name it
     known_sla: Callable[[str], str | None] = lambda _sla: None  # stored SLA outcomes, by SLA record id
 
@@ -269,8 +270,16 @@ def _placeholders(mapping: Mapping) -> None:
                      {"id": account, "name": name, "arr": 0, "tier": "smb"}, zv.VENDOR, placeholder=True)
 
 
+def _prefetch_tickets(batch: ZendeskBatch) -> None:
+    # Audits, comments, metric events and ratings name tickets this batch may not describe: one query for all.
+    named = {str(i.record.get("ticket_id")) for kind in ("audits", "comments", "ticket_metric_events",
+                                                        "satisfaction_ratings") for i in batch.items[kind]}
+    batch.known_tickets.prefetch([zv.ticket_id(raw) for raw in sorted(named - set(batch.tickets))
+                                  if raw not in ("None", "")])
+
+
 def map_documents(documents: Sequence[tuple[str, Any]], mapping: Mapping | None = None,
-                  known_tickets: Callable[[str], Ticket | None] | None = None,
+                  known_tickets: StoredTickets | None = None,
                   ticket_id: str | None = None, known_sla: Callable[[str], str | None] | None = None) -> Mapping:
     """Map decoded Zendesk response bodies (source name, JSON) onto events."""
     mapping = mapping or Mapping()
@@ -283,6 +292,7 @@ def map_documents(documents: Sequence[tuple[str, Any]], mapping: Mapping | None 
         _collect(batch, source, doc, mapping)
     events.to_audits(batch, mapping)
     _index(batch, mapping)
+    _prefetch_tickets(batch)
     metrics = history.metrics_by_ticket(batch, mapping)
     policies = history.sla_policy_titles(batch, mapping)
     steps: list[tuple[str, Callable[[Mapping, Item, ZendeskBatch], None]]] = [
@@ -304,7 +314,7 @@ def map_documents(documents: Sequence[tuple[str, Any]], mapping: Mapping | None 
     return mapping
 
 
-def map_files(paths: Sequence[Path], known_tickets: Callable[[str], Ticket | None] | None = None,
+def map_files(paths: Sequence[Path], known_tickets: StoredTickets | None = None,
               on_file: Callable[[Path], None] | None = None, mapping: Mapping | None = None,
               ticket_id: str | None = None, known_sla: Callable[[str], str | None] | None = None) -> Mapping:
     """Read and map Zendesk API response files; problems carry file and JSON pointer or line."""
