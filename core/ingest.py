@@ -164,8 +164,12 @@ def read_file(path: Path) -> tuple[list[tuple[int, _Envelope]], list[IngestProbl
     return [], [IngestProblem(source, 0, "(file)", f"unsupported file type {suffix!r}: use .jsonl or .csv")]
 
 
-def write_events(engine: sa.Engine, events: Iterable[_Envelope], chunk: int = 5000) -> IngestSummary:
-    """Store new events and apply them, all in one transaction; known event ids are skipped."""
+def write_events(engine: sa.Engine, events: Iterable[_Envelope], chunk: int = 5000,
+                 also: Callable[[sa.Connection], None] | None = None) -> IngestSummary:
+    """Store new events and apply them, all in one transaction; known event ids are skipped.
+
+    `also` runs on the same connection before the commit (a sync advances its cursor there, so the cursor
+    moves exactly when the page's events are stored)."""
     events = list(events)
     summary = IngestSummary(received=len(events))
     now = datetime.now(UTC)
@@ -183,6 +187,8 @@ def write_events(engine: sa.Engine, events: Iterable[_Envelope], chunk: int = 50
         summary.by_type = apply_events(connection, fresh)
         # Mark each new event for its account's detection job, in the same transaction: accepted means queued.
         mark_pending(connection, [(account_of(e), e.event_id) for e in fresh], now)
+        if also is not None:
+            also(connection)
     summary.accounts = sorted({account_of(e) for e in fresh})
     summary.inserted = len(fresh)
     summary.duplicates = summary.received - summary.inserted

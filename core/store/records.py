@@ -103,3 +103,20 @@ def resolve_evidence(engine: sa.Engine, refs: list[str]) -> list[dict[str, Any]]
                 text = None if value is None else str(value)
             out.append({"ref": ref, "text": text})
     return out
+
+
+def find_tickets(engine: sa.Engine, ticket_ids: list[str]) -> dict[str, Ticket]:
+    """The stored tickets among `ticket_ids` (connectors replay vendor history on top of them)."""
+    found: dict[str, Ticket] = {}
+    with engine.connect() as c:
+        for i in range(0, len(ticket_ids), 1000):
+            part = ticket_ids[i:i + 1000]
+            found.update((r.id, _model(Ticket, r)) for r in c.execute(sa.select(t.tickets).where(t.tickets.c.id.in_(part))))
+    return found
+
+
+def sla_statuses(engine: sa.Engine, sla_ids: list[str]) -> dict[str, str]:
+    """Stored SLA outcomes (`breached`, `met`) by SLA record id."""
+    with engine.connect() as c:
+        rows = c.execute(sa.select(t.sla_events.c.id, t.sla_events.c.status).where(t.sla_events.c.id.in_(sla_ids)))
+        return {r.id: r.status for r in rows}
