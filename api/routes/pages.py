@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api import charts, inbox
+from api import chart_specs, charts, inbox, present
 from api.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL_S, Principal
 from api.permissions import redact_approval, refuse
 from api.readers import resolve_evidence
@@ -28,6 +28,7 @@ from core.store.cases import CaseNotFound
 router = APIRouter(prefix="/ui", tags=["pages"], include_in_schema=False)
 root_router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
+present.install(templates.env)
 
 
 class LoginRequired(Exception):
@@ -160,18 +161,5 @@ def dashboard_page(request: Request, principal: PagePrincipal) -> HTMLResponse:
     if not can(principal.role, Capability.read_kpis):
         refuse(engine, principal, "call:read_kpis", request.url.path)
     k = compute_kpis(engine)
-    phase_series = sorted(k.time_in_phase_hours.items(), key=lambda kv: list(_PHASES).index(kv[0])
-                          if kv[0] in _PHASES else 99)
-    chart = {
-        "volume": charts.bar_chart([(w, float(n)) for w, n in k.escalation_volume], "Escalations opened per week"),
-        "mttr": charts.bar_chart(k.mttr_by_week, "MTTR (hours) by week closed", " h"),
-        "phases": charts.bar_chart(phase_series, "Mean hours in each phase", " h"),
-        "sla": charts.bar_chart([(w, float(n)) for w, n in k.sla_breaches_by_week], "SLA breaches per week"),
-        "outcomes": charts.bar_chart([(o, float(n)) for o, n in sorted(k.outcomes.items())], "Closed cases by outcome"),
-        "fcr": charts.gauge(k.fcr_rate, "FCR rate"),
-        "fp": charts.gauge(k.false_positive_rate, "False-positive rate"),
-    }
+    chart = {name: charts.svg(spec) for name, spec in chart_specs.dashboard_charts(k).items()}
     return render(request, "dashboard.html", principal, k=k, chart=chart)
-
-
-_PHASES = ("detect", "triage", "resolve", "post_resolution", "fcr_watch", "closed")

@@ -311,3 +311,10 @@ webhook_signatures = sa.Table(
 # At most one open Red case per account, even when two workers open it at the same moment.
 sa.Index("uq_escalations_open_account", escalations.c.account_id, unique=True,
          sqlite_where=escalations.c.closed_at.is_(None), postgresql_where=escalations.c.closed_at.is_(None))
+
+# --- i15 (workspace): the accounts page ranks by latest assessment (max id per account) and filters accounts.
+sa.Index("ix_assessments_latest", assessments.c.account_id, assessments.c.id)
+sa.Index("ix_assessments_account_at", assessments.c.account_id, assessments.c.assessed_at)
+sa.Index("ix_accounts_tier", accounts.c.tier)
+sa.Index("ix_accounts_csm", accounts.c.csm)
+sa.Index("ix_accounts_renewal_date", accounts.c.renewal_date)
