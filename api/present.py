@@ -122,7 +122,21 @@ def readable(value: Any, depth: int = 0) -> Markup:
     return Markup(escape(str(value)).replace("\n", Markup("<br>")))
 
 
+def dedupe_swarm(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One line per person: a person swarmed twice (two roles or two rules) is listed once with both."""
+    people: dict[str, dict[str, Any]] = {}
+    for m in members:
+        person = people.setdefault(m.get("person", ""), {"person": m.get("person", ""), "roles": [], "reasons": [],
+                                                          "rules": [], "left": True})
+        for key, value in (("roles", m.get("role")), ("reasons", m.get("reason")), ("rules", m.get("rule_id"))):
+            if value and value not in person[key]:
+                person[key].append(value)
+        person["left"] = person["left"] and bool(m.get("renounced_at"))
+    return list(people.values())
+
+
 def install(env: Environment) -> None:
     """Register the filters on the pages' Jinja environment."""
     env.filters.update(when=when, relative=relative, due=due, day=day, money=money, words=words,
-                       signal_words=signal_words, readable=readable)
+                       signal_words=signal_words, readable=readable,
+                       dedupe_swarm=dedupe_swarm)

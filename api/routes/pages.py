@@ -6,7 +6,6 @@ key to the login form; every POST form carries a CSRF token bound to the session
 
 from __future__ import annotations
 
-import json
 import secrets
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,10 +15,9 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api import chart_specs, charts, inbox, present
+from api import chart_specs, charts, inbox, present, triage
 from api.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL_S, Principal
-from api.permissions import redact_approval, refuse
-from api.readers import resolve_evidence
+from api.permissions import refuse
 from api.views import case_360
 from core.kpis import compute_kpis
 from core.permissions import Capability, can
@@ -105,45 +103,7 @@ def logout(request: Request, principal: PagePrincipal, csrf: Annotated[str, Form
 def inbox_page(request: Request, principal: PagePrincipal, scope: str = "mine") -> HTMLResponse:
     engine = request.app.state.engine
     records = inbox.list_visible(engine, principal, mine=scope == "mine")
-    return render(request, "inbox.html", principal, scope=scope,
-                  approvals=[redact_approval(principal, r) for r in records])
-
-
-@router.get("/inbox/{approval_id}")
-def approval_page(request: Request, approval_id: str, principal: PagePrincipal,
-                  flash: str | None = None) -> HTMLResponse:
-    engine = request.app.state.engine
-    view = redact_approval(principal, inbox.read_approval(engine, principal, approval_id))
-    view["evidence"] = resolve_evidence(engine, view["request"]["evidence_refs"])
-    proposal_json = json.dumps(view["request"]["proposal"], indent=2, ensure_ascii=False)
-    return render(request, "approval.html", principal, a=view, proposal_json=proposal_json, flash=flash)
-
-
-@router.post("/inbox/{approval_id}/decide")
-def decide_form(request: Request, approval_id: str, principal: PagePrincipal,
-                csrf: Annotated[str, Form()], decision: Annotated[str, Form()],
-                comment: Annotated[str, Form()] = "", edited: Annotated[str, Form()] = "") -> Response:
-    check_csrf(request, csrf)
-    if decision not in ("approve", "edit", "reject", "respond"):
-        raise HTTPException(422, "unknown decision")
-    edited_payload = None
-    if decision == "edit":
-        try:
-            edited_payload = json.loads(edited)
-        except json.JSONDecodeError as exc:
-            return RedirectResponse(f"/ui/inbox/{approval_id}?flash={quote('edited proposal is not JSON: ' + str(exc))}",
-                                    status_code=303)
-    engine = request.app.state.engine
-    try:
-        record = inbox.decide(engine, getattr(request.app.state, "case_service", None), principal, approval_id,
-                              type=decision, edited_payload=edited_payload,  # type: ignore[arg-type]
-                              comment=comment.strip() or None)
-    except HTTPException as exc:
-        if exc.status_code in (409, 422):
-            return RedirectResponse(f"/ui/inbox/{approval_id}?flash={quote(str(exc.detail))}", status_code=303)
-        raise
-    return RedirectResponse(f"/ui/cases/{record.case_id}?flash={quote(f'{decision} recorded for {record.step}')}",
-                            status_code=303)
+    return render(request, "inbox.html", principal, scope=scope, rows=triage.triage_rows(engine, principal, records))
 
 
 @router.get("/cases/{case_id}")
