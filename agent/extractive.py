@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from agent.brief_select import MAX_WORDS, best_sentence, clip, driving_ticket, evidence_quotes
 from agent.context import CaseContext, CaseMessage
 from agent.outputs import Brief, CustomerUpdate, KnowledgeDraft, NextAction, NextActions, Statement
 from core.models import AuthorSide, RiskSignal, Role
@@ -43,40 +44,61 @@ def _signal_phrase(signal: RiskSignal) -> str:
     return f"{signal.kind.replace('_', ' ')}" + (f" ({first_sentence(signal.detail, 80)})" if signal.detail else "")
 
 
+def _ticket_line(ctx: CaseContext, ticket_id: str | None) -> str:
+    """The tickets summary's line for one ticket ("P1 open 'SSO fails'"), or its first line."""
+    parts = [p.strip() for p in ctx.tickets_summary.split(";") if p.strip()]
+    for part in parts:
+        if ticket_id and part.startswith(f"ticket:{ticket_id} "):
+            return part.split(" ", 1)[1]
+    return parts[0].split(" ", 1)[1] if parts and parts[0].startswith("ticket:") else (parts[0] if parts else "")
+
+
+def _said(prefix: str, found: tuple[str, CaseMessage] | None) -> Statement | None:
+    if not found:
+        return None
+    sentence, message = found
+    return Statement(text=f'{prefix}: "{clip(sentence, MAX_WORDS - len(prefix.split()))}"', citations=[message.ref])
+
+
 def extractive_brief(ctx: CaseContext, redactions: dict[str, str], note: str) -> Brief:
-    customer, support = _customer(ctx), _support(ctx)
+    """Five cited fields from the ticket that drives the risk, quoting only sentences that carry content."""
     anchors = _anchor_refs(ctx)
-    if customer:
-        intent = Statement(text=f'Customer asks: "{first_sentence(customer[0].text)}"', citations=[customer[0].ref])
-    else:
-        intent = Statement(text=f"Risk raised by {_signal_phrase(top_signals(ctx)[0])}.", citations=anchors[:1])
-    if support:
-        last = support[-1]
-        tried = Statement(text=f'Latest support action: "{first_sentence(last.text)}"', citations=[last.ref])
-        later = [m for m in customer if m.at > last.at]
-    else:
-        tried = Statement(text="No support reply is on record in the recent messages.", citations=anchors[:1])
-        later = customer[1:]
-    if later:
-        results = Statement(text=f'Customer since: "{first_sentence(later[-1].text)}"', citations=[later[-1].ref])
-    elif customer:
-        results = Statement(text="No customer reaction since the last support action.", citations=[customer[-1].ref])
-    else:
-        results = Statement(text="No customer message in the recent window.", citations=anchors[:1])
+    ticket_id = driving_ticket(ctx)
+    on_ticket = [m for m in ctx.messages if ticket_id is None or m.ticket_id in (ticket_id, None)] or ctx.messages
+    customer = [m for m in on_ticket if m.side == AuthorSide.customer]
+    support = [m for m in on_ticket if m.side != AuthorSide.customer]
+    quotes = evidence_quotes(ctx, ticket_id)
+    # The ask is what the customer first wanted (before support answered); what they said later is "results".
+    first_reply = support[0].at if support else None
+    asked = [m for m in customer if first_reply is None or m.at < first_reply] or customer
+    intent = _said("Customer asks", best_sentence(asked, latest=False))
+    if intent is None and quotes:
+        intent = Statement(text=f'Customer: "{clip(quotes[0][0], MAX_WORDS - 1)}"', citations=[quotes[0][1]])
+    if intent is None:
+        intent = Statement(text=clip(f"Risk raised by {_signal_phrase(top_signals(ctx)[0])}.")
+                           if ctx.signals else "No customer request on record.", citations=anchors[:1])
+    last_support = support[-1] if support else None
+    tried = _said("Latest support action", best_sentence(support[-2:])) if support else None
+    tried = tried or Statement(text="No support reply is on record in the recent messages.", citations=anchors[:1])
+    later = [m for m in customer if last_support is None or m.at > last_support.at]
+    results = _said("Customer since", best_sentence(later[-2:])) if last_support and later else None
+    if results is None:
+        results = Statement(text="No customer reaction since the last support action." if customer
+                            else "No customer message in the recent window.",
+                            citations=[customer[-1].ref] if customer else anchors[:1])
     parts = []
     if ctx.band:
-        parts.append(f"{ctx.band} risk" + (f" (score {ctx.score:.0f})" if ctx.score is not None else ""))
-    if ctx.tickets_summary:
-        parts.append(first_sentence(ctx.tickets_summary, 100))
+        parts.append(f"{ctx.band} risk" + (f" {ctx.score:.0f}" if ctx.score is not None else ""))
+    ticket_line = _ticket_line(ctx, ticket_id)
+    if ticket_line:
+        parts.append(ticket_line)
     if ctx.renewal_days is not None:
-        parts.append(f"renewal in {ctx.renewal_days} days")
-    status = Statement(text=("; ".join(parts) or "Open Red case") + ".", citations=anchors[:2])
+        parts.append(f"renews in {ctx.renewal_days} days")
+    status = Statement(text=clip(("; ".join(parts) or "Open Red case") + "."), citations=anchors[:2])
     signals = top_signals(ctx)
     if signals:
-        reason = Statement(
-            text="; ".join(_signal_phrase(s) for s in signals) + ".",
-            citations=list(dict.fromkeys(s.evidence[0].ref for s in signals)),
-        )
+        reason = Statement(text=clip("; ".join(_signal_phrase(s) for s in signals) + "."),
+                           citations=list(dict.fromkeys(s.evidence[0].ref for s in signals)))
     else:
         reason = Statement(text="Customer messages show escalation risk.", citations=[ctx.messages[-1].ref])
     return Brief(
