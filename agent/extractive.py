@@ -148,7 +148,10 @@ def extractive_next_actions(ctx: CaseContext, redactions: dict[str, str], note: 
 def extractive_customer_update(ctx: CaseContext, redactions: dict[str, str], note: str) -> CustomerUpdate:
     customer = _customer(ctx)
     cited = [customer[-1].ref] if customer else _anchor_refs(ctx)[:1]
-    topic = ctx.tickets_summary and first_sentence(ctx.tickets_summary, 80)
+    # The subject names the ticket that drives the risk by its own subject, not by its summary line.
+    line = _ticket_line(ctx, driving_ticket(ctx))
+    quoted = _SUBJECT.findall(line)
+    topic = first_sentence(quoted[0] if quoted else line, 80) if line else ""
     body = (
         "Hello,\n\nThank you for your patience, and we are sorry this has taken longer than it should. "
         "We have assigned a dedicated owner who is coordinating our support and engineering teams on your issue, "

@@ -13,9 +13,9 @@ from typing import Literal
 
 from markupsafe import Markup
 
-W, H = 640, 260
-LEFT, RIGHT, TOP = 48, 16, 34
-CHAR_W = 7.2  # average glyph width at 12px, to decide whether labels fit side by side
+W, H = 480, 240
+LEFT, RIGHT, TOP = 44, 12, 34
+CHAR_W = 8.0  # average glyph width at 13px, to decide whether labels fit side by side
 
 
 @dataclass(frozen=True)
