@@ -19,7 +19,8 @@ class BenchConfig:
     knowledge_extra_docs: int = 200
     http_seconds: float = 5.0
     http_connections: int = 16
-    only: tuple[str, ...] = ("detection", "graph", "knowledge", "http")
+    accounts: int = 10_000
+    only: tuple[str, ...] = ("detection", "graph", "knowledge", "http", "accounts")
 
     @classmethod
     def long(cls) -> BenchConfig:
@@ -80,4 +81,15 @@ def _http(cfg: BenchConfig, sentiment: Any, settings: Any) -> dict[str, Any]:
             "ratio": r["ratio"], "p99_ms": r["redaccount"]["p99_ms"], "goals": r["goals"], "ingest": r["ingest"]}
 
 
-_RUNNERS = {"detection": _detection, "graph": _graph, "knowledge": _knowledge, "http": _http}
+def _accounts(cfg: BenchConfig, sentiment: Any, settings: Any) -> dict[str, Any]:
+    from evals.bench_accounts import run_accounts_bench
+
+    r = run_accounts_bench(cfg.accounts, repeats=20)
+    return {"measure": f"GET /ui/accounts first page over {r['accounts']:,} accounts, median ms",
+            "value": r["page"]["median_ms"], "baseline": "bare FastAPI endpoint returning the same HTML, median ms",
+            "baseline_value": r["baseline"]["median_ms"], "ratio": r["ratio"], "p95_ms": r["page"]["p95_ms"],
+            "goal_ms": r["goal_ms"], "goal_met": r["goal_met"], "filters": r["filters"]}
+
+
+_RUNNERS = {"detection": _detection, "graph": _graph, "knowledge": _knowledge, "http": _http,
+            "accounts": _accounts}

@@ -312,8 +312,20 @@ webhook_signatures = sa.Table(
 sa.Index("uq_escalations_open_account", escalations.c.account_id, unique=True,
          sqlite_where=escalations.c.closed_at.is_(None), postgresql_where=escalations.c.closed_at.is_(None))
 
-# --- i15 (workspace): the accounts page ranks by latest assessment (max id per account) and filters accounts.
-sa.Index("ix_assessments_latest", assessments.c.account_id, assessments.c.id)
+# --- i15 (workspace): the accounts page ranks accounts by their latest assessment and filters them.
+# Derived, never written by the application: a trigger on `assessments` keeps each account's newest row
+# here (core/db/latest_risk.py), so ranking 10,000 accounts reads 10,000 rows, not their whole history.
+account_risk = sa.Table(
+    "account_risk", metadata,
+    sa.Column("account_id", sa.String(ID), primary_key=True),
+    sa.Column("assessment_id", sa.Integer, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("band", sa.String(10), nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("assessed_at", UtcDateTime(), nullable=False),
+)
+sa.Index("ix_account_risk_rank", account_risk.c.score, account_risk.c.account_id)
+sa.Index("ix_account_risk_band", account_risk.c.band, account_risk.c.score)
 sa.Index("ix_assessments_account_at", assessments.c.account_id, assessments.c.assessed_at)
 sa.Index("ix_accounts_tier", accounts.c.tier)
 sa.Index("ix_accounts_csm", accounts.c.csm)

@@ -1,8 +1,9 @@
 """The account book as a CSM reads it: accounts ranked by their latest risk, filtered, searched, paged.
 
-One query per page: the latest assessment per account comes from the covering index
-`ix_assessments_latest (account_id, id, score, band)`, filters use the indexes on `accounts`
-(tier, csm, renewal_date), and the page's trends and open cases are read for its rows only.
+One query per page: each account's latest score comes from `account_risk` (one row per account, kept
+by a trigger on `assessments`, core/db/latest_risk.py) instead of grouping the whole history; filters
+use the indexes on `accounts` (tier, csm, renewal_date) and `account_risk` (band); the page's bodies,
+trends and open cases are read for its rows only.
 """
 
 from __future__ import annotations
@@ -65,17 +66,12 @@ class BookPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def _latest_ids() -> sa.Subquery:
-    a = t.assessments
-    return sa.select(a.c.account_id, sa.func.max(a.c.id).label("aid")).group_by(a.c.account_id).subquery("latest")
-
-
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _where(query: sa.Select, f: BookFilter) -> sa.Select:
-    acc, a = t.accounts, t.assessments
+    acc, a = t.accounts, t.account_risk
     if f.band:
         query = query.where(a.c.band == f.band)
     if f.tier:
@@ -95,13 +91,11 @@ def _where(query: sa.Select, f: BookFilter) -> sa.Select:
 
 def read_book(engine: sa.Engine, f: BookFilter, trend_days: int = TREND_DAYS) -> BookPage:
     """One page of accounts, highest latest score first (unscored last), each with its recent trend."""
-    acc, a, esc = t.accounts, t.assessments, t.escalations
-    latest = _latest_ids()
-    joined = (acc.outerjoin(latest, latest.c.account_id == acc.c.id)
-              .outerjoin(a, a.c.id == latest.c.aid)
+    acc, a, esc = t.accounts, t.account_risk, t.escalations
+    joined = (acc.outerjoin(a, a.c.account_id == acc.c.id)
               .outerjoin(esc, sa.and_(esc.c.account_id == acc.c.id, esc.c.closed_at.is_(None))))
     columns = (acc.c.id, acc.c.name, acc.c.arr, acc.c.tier, acc.c.renewal_date, acc.c.csm, a.c.score, a.c.band,
-               a.c.confidence, a.c.assessed_at, a.c.id.label("assessment_id"), esc.c.id.label("case_id"),
+               a.c.confidence, a.c.assessed_at, a.c.assessment_id, esc.c.id.label("case_id"),
                esc.c.owner.label("case_owner"))
     per_page = max(1, min(f.per_page, 200))
     page = max(1, f.page)
@@ -109,7 +103,7 @@ def read_book(engine: sa.Engine, f: BookFilter, trend_days: int = TREND_DAYS) ->
              .order_by(sa.func.coalesce(a.c.score, -1.0).desc(), acc.c.arr.desc(), acc.c.id)
              .limit(per_page).offset((page - 1) * per_page))
     count = _where(sa.select(sa.func.count()).select_from(
-        acc.outerjoin(latest, latest.c.account_id == acc.c.id).outerjoin(a, a.c.id == latest.c.aid)), f)
+        acc.outerjoin(a, a.c.account_id == acc.c.id) if f.band else acc), f)
     with engine.connect() as c:
         rows = [BookRow(account_id=r.id, name=r.name, arr=r.arr, tier=r.tier, renewal_date=r.renewal_date,
                         csm=r.csm, score=r.score, band=r.band, confidence=r.confidence, assessed_at=r.assessed_at,
@@ -117,13 +111,30 @@ def read_book(engine: sa.Engine, f: BookFilter, trend_days: int = TREND_DAYS) ->
                 for r in c.execute(query)]
         total = int(c.execute(count).scalar() or 0)
         ids = [r.assessment_id for r in rows if r.assessment_id is not None]
-        bodies = dict(c.execute(sa.select(a.c.id, a.c.body).where(a.c.id.in_(ids))).all()) if ids else {}
-        trends = {r.account_id: _trend(c, r.account_id, r.assessed_at - timedelta(days=trend_days))
-                  for r in rows if r.assessed_at is not None}
+        history = t.assessments
+        bodies = dict(c.execute(sa.select(history.c.id, history.c.body).where(history.c.id.in_(ids))).all()) \
+            if ids else {}
+        trends = _trends(c, {r.account_id: r.assessed_at - timedelta(days=trend_days)
+                             for r in rows if r.assessed_at is not None})
     for r in rows:
         r.body = bodies.get(r.assessment_id) if r.assessment_id is not None else None
         r.trend = trends.get(r.account_id, [])
     return BookPage(rows=rows, total=total, page=page, per_page=per_page)
+
+
+def _trends(c: sa.Connection, since: dict[str, datetime]) -> dict[str, list[tuple[datetime, float]]]:
+    """Each account's (when, score) since its own start, in one query for the whole page."""
+    out: dict[str, list[tuple[datetime, float]]] = {}
+    if not since:
+        return out
+    a = t.assessments
+    query = (sa.select(a.c.account_id, a.c.assessed_at, a.c.score)
+             .where(a.c.account_id.in_(list(since)), a.c.assessed_at >= min(since.values()))
+             .order_by(a.c.account_id, a.c.assessed_at, a.c.id))
+    for account_id, at, score in c.execute(query):
+        if at >= since[account_id]:
+            out.setdefault(account_id, []).append((at, score))
+    return out
 
 
 def _trend(c: sa.Connection, account_id: str, since: datetime) -> list[tuple[datetime, float]]:
@@ -172,16 +183,22 @@ def case_accounts(engine: sa.Engine, case_ids: list[str]) -> dict[str, CaseAccou
     """For each case id: its account and latest risk (one query for the whole inbox)."""
     if not case_ids:
         return {}
-    acc, a, esc = t.accounts, t.assessments, t.escalations
-    latest = _latest_ids()
+    acc, a, esc = t.accounts, t.account_risk, t.escalations
     query = (sa.select(esc.c.id, esc.c.account_id, esc.c.sla_due, esc.c.closed_at, acc.c.name, acc.c.arr, acc.c.tier,
                        acc.c.renewal_date, a.c.score, a.c.band)
              .select_from(esc.outerjoin(acc, acc.c.id == esc.c.account_id)
-                          .outerjoin(latest, latest.c.account_id == esc.c.account_id)
-                          .outerjoin(a, a.c.id == latest.c.aid))
+                          .outerjoin(a, a.c.account_id == esc.c.account_id))
              .where(esc.c.id.in_(sorted(set(case_ids)))))
     with engine.connect() as c:
         return {r.id: CaseAccount(case_id=r.id, account_id=r.account_id, name=r.name, arr=r.arr, tier=r.tier,
                                   renewal_date=r.renewal_date, score=r.score, band=r.band,
                                   sla_due={} if r.closed_at else dict(r.sla_due or {}))
                 for r in c.execute(query)}
+
+
+def record_assessments(engine: sa.Engine, rows: list[dict[str, Any]]) -> None:
+    """Append assessment rows (account_id, score, band, confidence, needs_review, ruleset_version,
+    assessed_at, body) in one transaction: for importing history and for benchmarks."""
+    if rows:
+        with engine.begin() as c:
+            c.execute(t.assessments.insert(), rows)
