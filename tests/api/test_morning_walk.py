@@ -40,6 +40,7 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 RAW_ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 RAW_JSON = re.compile(r'[{\[]\s*"[a-z_]+"\s*:')
 WIDTHS = (1280, 390)
+MANAGER_KEY = "morning-walk-manager-0123456789abcdef"
 
 pytestmark = [
     pytest.mark.browser,
@@ -81,8 +82,8 @@ def walk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, 
     service.decide(brief.id, ApprovalDecision(type="approve", actor=owner))
     (update,) = [a for a in list_approvals(engine) if a.request.action == "send_customer_update"]
     key = "morning-walk-key-0123456789abcdef"
-    settings.api_keys_file.write_text(yaml.safe_dump({key: {"actor": owner,
-                                                            "role": update.request.assigned_role.value}}))
+    settings.api_keys_file.write_text(yaml.safe_dump({key: {"actor": owner, "role": update.request.assigned_role.value},
+                                                      MANAGER_KEY: {"actor": "Elena Petrova", "role": "manager"}}))
     app = create_app(settings)
     app.state.case_service = service
     port = free_port()
@@ -189,4 +190,30 @@ def test_the_morning_walk(walk) -> None:  # type: ignore[no-untyped-def]
     assert decided.decision and decided.decision.type == "edit"
     assert decided.decision.edited_payload == {"subject": "SSO for EU users: new metadata and a call tomorrow"}
     (ARTIFACTS / f"{db}-problems.json").write_text(json.dumps(problems, indent=1), encoding="utf-8")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_manager_pages_are_accessible(walk) -> None:  # type: ignore[no-untyped-def]
+    """The pages a manager adds (dashboard with its charts, every approval in the inbox) pass the same checks."""
+    from playwright.sync_api import sync_playwright
+
+    base, _, (_, case_id, update, db) = walk
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    axe_source = AXE.read_text(encoding="utf-8")
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{base}/ui/login")
+        page.fill("#api_key", MANAGER_KEY)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/ui/inbox")
+        assert page.locator(f"tr[data-approval='{update.id}']").count() == 1
+        problems += _check_page(page, "manager-inbox", db, axe_source)
+        assert page.goto(f"{base}/ui/dashboard").status == 200
+        assert page.locator("svg.chart").count() >= 7
+        problems += _check_page(page, "manager-dashboard", db, axe_source)
+        page.goto(f"{base}/ui/accounts?band=red")
+        problems += _check_page(page, "manager-accounts-red", db, axe_source)
+        browser.close()
     assert not problems, "\n".join(problems)
