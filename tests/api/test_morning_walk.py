@@ -208,6 +208,7 @@ def test_the_manager_pages_are_accessible(walk) -> None:  # type: ignore[no-unty
         page.fill("#api_key", MANAGER_KEY)
         page.click("button[type=submit]")
         page.wait_for_url(f"{base}/ui/inbox")
+        page.goto(f"{base}/ui/inbox?scope=all")  # a manager decides others' approvals only as an override
         assert page.locator(f"tr[data-approval='{update.id}']").count() == 1
         problems += _check_page(page, "manager-inbox", db, axe_source)
         assert page.goto(f"{base}/ui/dashboard").status == 200
