@@ -44,8 +44,8 @@ def png(chart: Chart) -> bytes:
             ax.plot(range(len(values)), values, color=COLOUR, marker="o", label=chart.legend or chart.title)
             ticks = sorted({0, len(labels) - 1})
             ax.set_xticks(ticks, [labels[i] for i in ticks])
-        if chart.y_max:
-            ax.set_ylim(0, chart.y_max * 1.05)
+        # Headroom above the tallest bar so its value label stays inside the frame.
+        ax.set_ylim(0, (chart.y_max or max(values) or 1.0) * 1.15)
         ax.grid(axis="y", color="#e3e6ea")
     if chart.kind == "gauge" or chart.series:
         ax.legend(loc="upper left", fontsize=9, frameon=False)

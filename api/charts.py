@@ -7,15 +7,16 @@ cut), values are formatted for reading (1,234 / 12.5 / 0.33), and every chart ca
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from html import escape
 from typing import Literal
 
 from markupsafe import Markup
 
-W, H = 480, 240
-LEFT, RIGHT, TOP = 44, 12, 34
-CHAR_W = 8.0  # average glyph width at 13px, to decide whether labels fit side by side
+W, H = 360, 240
+LEFT, RIGHT, TOP = 46, 10, 34
+CHAR_W = 8.6  # average glyph width at 14px, to decide whether labels fit side by side
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,14 @@ def fmt(value: float) -> str:
     if float(value).is_integer():
         return f"{value:.0f}"
     return f"{value:.2f}".rstrip("0").rstrip(".") if abs(value) < 10 else f"{value:.1f}"
+
+
+def nice_top(value: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 x 10^k at or above `value`, so the axis ticks are round numbers."""
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= value - 1e-9)
 
 
 def _head(title: str, height: float) -> str:
@@ -75,7 +84,7 @@ def _bars(chart: Chart) -> str:
     rotate, bottom = _label_layout(labels, step)
     height = TOP + 170 + bottom
     plot_bottom = height - bottom
-    top = chart.y_max or max((v for _, v in chart.series), default=0) or 1.0
+    top = chart.y_max or nice_top(max((v for _, v in chart.series), default=0))
     out = [_head(chart.title, height), _legend(chart.legend or chart.title), _grid(top, plot_bottom, chart.unit)]
     for i, (label, value) in enumerate(chart.series):
         bar_h = (plot_bottom - TOP) * max(0.0, value) / top
@@ -99,7 +108,7 @@ def _line(chart: Chart) -> str:
     height = TOP + 170 + 30
     plot_bottom = height - 30
     values = [v for _, v in chart.series]
-    top = chart.y_max or max(values, default=0) or 1.0
+    top = chart.y_max or nice_top(max(values, default=0))
     n = len(chart.series)
     xs = [LEFT + (W - LEFT - RIGHT) * (i / (n - 1) if n > 1 else 0.5) for i in range(n)]
     ys = [plot_bottom - (plot_bottom - TOP) * max(0.0, v) / top for v in values]
@@ -124,7 +133,7 @@ def _gauge(chart: Chart) -> str:
     return (_head(chart.title, 96) + _legend(chart.legend or chart.title)
             + f'<rect x="{LEFT}" y="34" width="{inner}" height="30" class="track"/>'
             + f'<rect x="{LEFT}" y="34" width="{inner * pct:.1f}" height="30" class="bar"/>'
-            + f'<text x="{LEFT + inner / 2}" y="56" text-anchor="middle" class="big-val">{label}</text>'
+            + f'<text x="{LEFT + inner / 2}" y="57" text-anchor="middle" class="big-val">{label}</text>'
             + f'<text x="{LEFT}" y="84" class="tick">0 %</text>'
             + f'<text x="{W - RIGHT}" y="84" text-anchor="end" class="tick">100 %</text></svg>')
 
