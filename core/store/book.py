@@ -51,6 +51,7 @@ class BookRow:
     open_case_id: str | None
     open_case_owner: str | None
     trend: list[tuple[datetime, float]] = field(default_factory=list)
+    band_since: datetime | None = None   # start of the current band's run within the trend window
     body: dict[str, Any] | None = None
 
 
@@ -118,23 +119,37 @@ def read_book(engine: sa.Engine, f: BookFilter, trend_days: int = TREND_DAYS) ->
                              for r in rows if r.assessed_at is not None})
     for r in rows:
         r.body = bodies.get(r.assessment_id) if r.assessment_id is not None else None
-        r.trend = trends.get(r.account_id, [])
+        points = trends.get(r.account_id, [])
+        r.trend = [(at, score) for at, score, _ in points]
+        r.band_since = band_since(points)
     return BookPage(rows=rows, total=total, page=page, per_page=per_page)
 
 
-def _trends(c: sa.Connection, since: dict[str, datetime]) -> dict[str, list[tuple[datetime, float]]]:
-    """Each account's (when, score) since its own start, in one query for the whole page."""
-    out: dict[str, list[tuple[datetime, float]]] = {}
+def _trends(c: sa.Connection, since: dict[str, datetime]) -> dict[str, list[tuple[datetime, float, str]]]:
+    """Each account's (when, score, band) since its own start, in one query for the whole page."""
+    out: dict[str, list[tuple[datetime, float, str]]] = {}
     if not since:
         return out
     a = t.assessments
-    query = (sa.select(a.c.account_id, a.c.assessed_at, a.c.score)
+    query = (sa.select(a.c.account_id, a.c.assessed_at, a.c.score, a.c.band)
              .where(a.c.account_id.in_(list(since)), a.c.assessed_at >= min(since.values()))
              .order_by(a.c.account_id, a.c.assessed_at, a.c.id))
-    for account_id, at, score in c.execute(query):
+    for account_id, at, score, band in c.execute(query):
         if at >= since[account_id]:
-            out.setdefault(account_id, []).append((at, score))
+            out.setdefault(account_id, []).append((at, score, band))
     return out
+
+
+def band_since(points: list[tuple[datetime, float, str]]) -> datetime | None:
+    """When the latest band began: the first point of the trailing run of that band."""
+    if not points:
+        return None
+    start = points[-1]
+    for point in reversed(points):
+        if point[2] != start[2]:
+            break
+        start = point
+    return start[0]
 
 
 def _trend(c: sa.Connection, account_id: str, since: datetime) -> list[tuple[datetime, float]]:

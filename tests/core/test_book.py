@@ -65,5 +65,6 @@ def test_trend_is_the_last_90_days_and_cases_show(engine: sa.Engine) -> None:
     page = read_book(engine, BookFilter(search="alpha"))
     (row,) = page.rows
     assert [s for _, s in row.trend] == [20.0, 35.0] and row.open_case_id == case.id
+    assert row.band_since == NOW - timedelta(days=1)  # green since the 20 (the 90 was red, outside 90 days)
     assert [s for _, s in score_history(engine, "acc-a")] == [20.0, 35.0]
     assert case_accounts(engine, [case.id])[case.id].score == 35.0
