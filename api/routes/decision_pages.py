@@ -25,6 +25,8 @@ from core.store.book import case_accounts
 
 router = APIRouter(prefix="/ui", tags=["pages"], include_in_schema=False)
 
+_SUBJECT = {"validate_brief": "the brief and the case ownership", "send_customer_update": "the update to the customer",
+            "publish_article": "the knowledge article"}
 _DONE = {"approve": "Approved", "edit": "Approved with your edits", "reject": "Rejected", "respond": "Answered"}
 
 
@@ -86,7 +88,7 @@ def _decide(request: Request, principal: Principal, approval_id: str, form: dict
         if exc.status_code == 409:
             return RedirectResponse(f"/ui/inbox/{approval_id}?flash={quote(str(exc.detail))}", status_code=303)
         raise
-    note = f"{_DONE[decision]}: {what_is_asked(redact_approval(principal, done)).split(':')[0].lower()}"
+    note = f"{_DONE[decision]}: {_SUBJECT.get(done.request.action, done.request.action.replace('_', ' '))}."
     return RedirectResponse(f"/ui/cases/{done.case_id}?flash={quote(note)}", status_code=303)
 
 
