@@ -75,3 +75,38 @@ def test_account_page_highlights_evidence_in_the_thread(client: TestClient) -> N
     csm = client.get("/ui/accounts/acc-1")
     assert LEGAL not in csm.text and "our lawyers</mark>" not in csm.text.lower()
     assert client.get("/ui/accounts/nope").status_code == 404
+
+
+def test_no_raw_json_or_iso_time_for_non_admins(client: TestClient) -> None:
+    from tests.api.conftest import add_approval
+
+    world = _seed(client)
+    approval_id = add_approval(client.app.state.engine, world.mine, "iso-step", Role.support_t2)
+    login(client, Role.support_t2)
+    for path in ("/ui/inbox", f"/ui/inbox/{approval_id}", f"/ui/cases/{world.mine}", "/ui/accounts",
+                 "/ui/accounts/acc-1"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert not RAW_ISO.search(page.text), (path, RAW_ISO.search(page.text))
+        assert "&#34;:" not in page.text and '{"' not in page.text, path  # no JSON dump in the markup
+    inbox = client.get("/ui/inbox").text
+    assert "Northwind Logistics" in inbox and "$250,000" in inbox and "Approve the update to the customer" in inbox
+    assert "due in" in inbox or "overdue by" in inbox
+
+
+def test_inbox_is_sorted_by_urgency(client: TestClient) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from core.store.cases import open_escalation
+    from tests.api.conftest import add_approval
+
+    engine = client.app.state.engine
+    world = _seed(client)
+    calm, _ = open_escalation(engine, "acc-3", datetime.now(UTC) - timedelta(hours=3))  # small ARR, no clock
+    order = [add_approval(engine, case, f"urgency-{i}", Role.support_t2)
+             for i, case in enumerate((calm.id, world.other, world.mine))]
+    login(client, Role.manager)
+    rows = re.findall(r'data-approval="([^"]+)"', client.get("/ui/inbox?scope=all").text)
+    ranked = [r for r in rows if r in order]
+    # mine has an SLA clock due in 2 h; then no clock: Contoso (250k ARR) before Fabrikam (12k).
+    assert ranked == [order[2], order[1], order[0]]
