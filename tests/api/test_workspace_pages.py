@@ -37,6 +37,7 @@ def test_accounts_ranked_by_risk_with_signals_in_words(client: TestClient) -> No
     assert "legal threat" not in page.text  # CMP-* finding hidden from a CSM
     assert 'class="spark"' in page.text and "$250,000" in page.text
     assert not RAW_ISO.search(page.text)
+    assert "/ui/accounts?owner=Dana%20Whitfield" in page.text  # the CSM's own book, one click away
 
 
 def test_accounts_filters_search_and_bad_input(client: TestClient) -> None:
