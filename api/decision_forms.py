@@ -146,13 +146,20 @@ def read_form(action: str, proposal: dict[str, Any], form: dict[str, str], *, al
     return FormResult(edited=edited or None, errors=errors, values=values)
 
 
-def to_contract(action: str, edited: dict[str, Any]) -> dict[str, Any]:
-    """The edited payload in the shape the workflow's approve_* steps read today."""
+def to_contract(action: str, edited: dict[str, Any], proposal: dict[str, Any], default_role: str) -> dict[str, Any]:
+    """The edited payload in the shape the workflow's approve_* steps read.
+
+    Action lines that match a proposed action keep its owner, rationale and citations; a new line is
+    owned by the approver's role. Article fields go to the top level, where approve_article reads them.
+    """
     if action == "publish_article" and isinstance(edited.get("article"), dict):
         rest = {k: v for k, v in edited.items() if k != "article"}
         return {**rest, **edited["article"]}
     if action == "send_customer_update" and isinstance(edited.get("next_actions"), list):
-        return {**edited, "next_actions": [{"action": a} for a in edited["next_actions"]]}
+        proposed = {str(a.get("action")): a for a in proposal.get("next_actions") or [] if isinstance(a, dict)}
+        actions = [proposed.get(line) or {"action": line, "owner_role": default_role, "rationale": "",
+                                          "citations": []} for line in edited["next_actions"]]
+        return {**edited, "next_actions": actions}
     return edited
 
 

@@ -72,7 +72,9 @@ def _decide(request: Request, principal: Principal, approval_id: str, form: dict
         if errors:
             return _page(request, principal, record, values=result.values, errors=errors, status=422)
         if result.edited:
-            decision, edited = "edit", decision_forms.to_contract(record.request.action, result.edited)
+            decision, edited = "edit", decision_forms.to_contract(record.request.action, result.edited,
+                                                                  record.request.proposal,
+                                                                  record.request.assigned_role.value)
         else:
             decision = "approve"
     if decision == "respond" and not comment:

@@ -31,7 +31,12 @@ def test_changed_fields_become_the_edit_and_bad_ones_are_named() -> None:
     assert brief.edited == {"brief": {"intent": "b"}}
     article = read_form("publish_article", {"article": {"title": "T", "tags": ["a"]}},
                         {"f.article.title": "T2", "f.article.tags": "a, b"}, allow_json=False)
-    assert to_contract("publish_article", article.edited or {}) == {"title": "T2", "tags": ["a", "b"]}
+    assert to_contract("publish_article", article.edited or {}, {}, "csm") == {"title": "T2", "tags": ["a", "b"]}
+    proposed = {"next_actions": [{"action": "Call the sponsor", "owner_role": "csm", "rationale": "r", "citations": []}]}
+    lines = read_form("send_customer_update", proposed, {"f.next_actions": "Call the sponsor\r\nFix SSO"},
+                      allow_json=False)
+    assert to_contract("send_customer_update", lines.edited or {}, proposed, "support_t2")["next_actions"] == [
+        proposed["next_actions"][0], {"action": "Fix SSO", "owner_role": "support_t2", "rationale": "", "citations": []}]
 
 
 def test_json_only_for_admins() -> None:
