@@ -18,10 +18,11 @@ PRIORITY_POINTS = {"p1": 40.0, "p2": 20.0, "p3": 5.0, "p4": 0.0}
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 _SALUTATION = re.compile(r"^\s*(hi|hello|hey|dear|good (morning|afternoon|evening)|greetings)\b[^,.!:\n]*[,.!:]?\s*",
                          re.I)
+# A sign-off ("Kind regards, Martin Keller") is the sign-off word and at most a short name after it.
+_SIGNOFF = re.compile(r"^\s*(thanks|thank you|many thanks|cheers|best|kind regards|regards|best regards|warm regards|"
+                      r"sincerely)\b", re.I)
 _NOISE = re.compile(
-    r"^\s*(thanks|thank you|many thanks|cheers|best|kind regards|regards|best regards|warm regards|sincerely)\b[\s,.!]*"
-    r"(\w+[\s,.]*){0,4}$"
-    r"|\b(\w+ )?here,? (i|and i) (lead|run|manage|head|am)\b|^\s*(i am|i'm|this is) \w+( \w+)?,? (the |a )?\w+ (at|from|of)\b"
+    r"\b(\w+ )?here,? (i|and i) (lead|run|manage|head|am)\b|^\s*(i am|i'm|this is) \w+( \w+)?,? (the |a )?\w+ (at|from|of)\b"
     r"|\bhope (you are|you're|this finds)\b|^\s*(sent from my|--)"
     r"|^\s*(i am|i'm|this is|my name is) \w+( \w+)?,",
     re.I,
@@ -49,6 +50,9 @@ def is_noise(sentence: str) -> bool:
 def content(sentence: str) -> str | None:
     """The sentence without a leading salutation ("Hi Nina, ..."), or None if nothing but pleasantries is left."""
     rest = _SALUTATION.sub("", sentence, count=1).strip()
+    signoff = _SIGNOFF.match(rest)
+    if signoff and len(rest[signoff.end():].split()) <= 3:
+        return None
     if len(rest.split()) < 3 or _NOISE.search(rest):
         return None
     return rest[0].upper() + rest[1:]
