@@ -58,6 +58,7 @@ class TicketState:
     sketch: list[int] = field(default_factory=list)
     sketched_message: bool = False
     updated: float = 0.0
+    updates: int = 0  # ticket.upserted events seen for this ticket (how much it is being worked)
     sla: dict[str, list[Any]] = field(default_factory=dict)  # metric -> [status, due, at, sla_id]
 
 
@@ -92,6 +93,8 @@ class AccountWindow:
     events: int = 0
     watermark: float = 0.0
     recent_ids: deque[str] = field(init=False)
+    red_starts: deque[float] = field(init=False)  # when each Red episode began (prior_red_cases)
+    red_until: float = 0.0  # the last assessment time that was Red
 
     def __post_init__(self) -> None:
         lim = self.th.limits
@@ -102,6 +105,7 @@ class AccountWindow:
         self.new_tickets = _dq(lim.new_tickets)
         self.usage = _dq(lim.usage_weeks)
         self.recent_ids = _dq(lim.recent_event_ids)
+        self.red_starts = _dq(lim.hits)
 
     def live(self, at: float, ticket_id: str | None, now: float) -> bool:
         """Does a record still count at `now`? Recent ones do; so do older ones on a ticket still open."""
@@ -113,6 +117,17 @@ class AccountWindow:
             return False
         ticket = self.tickets.get(ticket_id)
         return ticket is not None and ticket.status in OPEN
+
+    def mark_red(self, at: float) -> None:
+        """Record a Red assessment; a Red more than a day after the previous one starts a new episode."""
+        if not self.red_starts or at - self.red_until > DAY:
+            self.red_starts.append(at)
+        self.red_until = max(self.red_until, at)
+
+    def red_cases(self, now: float, days: float = 365.0) -> int:
+        """Red episodes that began in the last `days` before `now` (the current episode excluded)."""
+        current = self.red_starts[-1] if self.red_starts and now - self.red_until <= DAY else None
+        return sum(1 for s in self.red_starts if now - days * DAY <= s < now and s != current)
 
     # ---- updates -------------------------------------------------------------------------------------
 
@@ -175,6 +190,7 @@ class AccountWindow:
             state.eng_since = None
         state.eng_owner = p.engineering_owner
         state.updated = at
+        state.updates += 1
 
     def _remember_ticket(self, ticket_id: str, state: TicketState) -> None:
         self.tickets[ticket_id] = state
@@ -291,9 +307,9 @@ class AccountWindow:
         return window
 
 
-_SCALARS = ("account_id", "account", "contacts", "first_seen", "events", "watermark")
+_SCALARS = ("account_id", "account", "contacts", "first_seen", "events", "watermark", "red_until")
 _DEQUES = ("messages", "escalations", "compliance", "new_tickets", "repeats", "density", "low_csat", "csat_followups", "usage",
-           "breaches", "reopens", "handoffs", "stakeholder", "recent_ids")
+           "breaches", "reopens", "handoffs", "stakeholder", "recent_ids", "red_starts")
 _HANDLERS = {
     "account.upserted": AccountWindow._account,
     "contact.upserted": AccountWindow._contact,
