@@ -78,6 +78,25 @@ def ablation(report: dict[str, Any], path: Path) -> Path:
     return _save(fig, path)
 
 
+def servicenow_auc(sn: dict[str, Any], path: Path) -> Path:
+    names, values = [], []
+    for key, label in (("product_before", "product\npoints score"), ("product_after", "product\nfitted risk")):
+        if sn.get(key):
+            names.append(label)
+            values.append(sn[key]["auc"] or 0.0)
+    for name, b in sn["baselines"].items():
+        names.append("baseline\n" + name.split(" (")[0])
+        values.append(b["auc"] or 0.0)
+    fig, ax = plt.subplots(figsize=(6.0, 3.8))
+    ax.bar(names, values, color=["#4472c4"] * 2 + ["#a5a5a5"] * (len(names) - 2))
+    for i, v in enumerate(values):
+        ax.text(i, v + 0.01, f"{v:.3f}", ha="center", fontsize=9)
+    ax.axhline(0.5, color="black", linewidth=0.8, linestyle=":")
+    ax.set(ylabel="ROC AUC (test split)", ylim=(0, 1.0), title="ServiceNow: escalation ranked before it happens")
+    ax.tick_params(axis="x", labelsize=8)
+    return _save(fig, path)
+
+
 def draw_all(report: dict[str, Any], out: Path) -> list[Path]:
     paths = [pr_curve(report, out / "pr_curve.png"), lead_time(report, out / "lead_time.png"),
              ablation(report, out / "ablation.png")]
@@ -89,4 +108,7 @@ def draw_all(report: dict[str, Any], out: Path) -> list[Path]:
     if senti.get("confusion"):
         c = senti["confusion"]
         paths.append(confusion(c["labels"], c["matrix"], f"Sentiment: {c['model']}", out / "confusion_sentiment.png"))
+    sn = (report.get("realworld") or {}).get("servicenow")
+    if sn:
+        paths.append(servicenow_auc(sn, out / "servicenow_auc.png"))
     return paths

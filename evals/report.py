@@ -24,6 +24,7 @@ def headline(report: dict[str, Any]) -> dict[str, float | None]:
     """The figures the thresholds speak about, by stable dotted name."""
     lead = ("detection", "test", "lead_time_hours")
     tuned = ("detection", "tuned_on_dev", "test")
+    sn = ("realworld", "servicenow")
     return {
         "detection.precision": _get(report, "detection", "test", "precision"),
         "detection.recall": _get(report, "detection", "test", "recall"),
@@ -44,9 +45,54 @@ def headline(report: dict[str, Any]) -> dict[str, float | None]:
         "routing.role_micro_recall": _get(report, "routing", "role_micro_recall"),
         "briefs.faithfulness": _get(report, "briefs", "generated_cases", "faithfulness"),
         "briefs.completeness": _get(report, "briefs", "generated_cases", "completeness"),
+        "realworld.servicenow_auc_before": _get(report, *sn, "product_before", "auc"),
+        "realworld.servicenow_auc": _get(report, *sn, "product_after", "auc"),
+        "realworld.servicenow_best_baseline_auc": _get(report, *sn, "best_baseline_auc"),
+        "realworld.servicenow_auc_margin": _margin(report),
+        "realworld.servicenow_precision": _get(report, *sn, "product_after", "acts", "precision"),
+        "realworld.servicenow_recall": _get(report, *sn, "product_after", "acts", "recall"),
+        "realworld.servicenow_lead_time_median_h": _get(report, *sn, "product_after", "lead_time", "median_h"),
         "knowledge.hit_at_1": _get(report, "knowledge", "hit_at_1"),
         "knowledge.hit_at_5": _get(report, "knowledge", "hit_at_5"),
     }
+
+
+def _margin(report: dict[str, Any]) -> float | None:
+    after = _get(report, "realworld", "servicenow", "product_after", "auc")
+    best = _get(report, "realworld", "servicenow", "best_baseline_auc")
+    return None if after is None or best is None else round(after - best, 4)
+
+
+def realworld_markdown(report: dict[str, Any]) -> list[str]:
+    sn = _get(report, "realworld", "servicenow")
+    if not sn:
+        return ["## Real outcomes (ServiceNow incident log)", "", "Not run (no `servicenow_incident_log` in --data-dir).", ""]
+    lines = ["## Real outcomes (ServiceNow incident log)", "",
+             "Each escalated incident's updates before the escalation (priority raised or resolution rejected, as "
+             "recorded by ServiceNow), cut at the escalation, against incidents still open at the same age; "
+             "replayed through the product's event envelope and detector (evals/servicenow_data.py). Split by "
+             f"opening time: {sn['cases']}.", "",
+             "| scorer (test split) | ROC AUC | AUC priority raise | AUC reopen |", "|---|---|---|---|"]
+    for key in ("product_before", "product_after"):
+        m = sn.get(key)
+        if m:
+            lines.append(f"| product: {m['score']} | {_fmt(m['auc'])} | {_fmt(m['auc_by_kind']['priority_raise'])} | "
+                         f"{_fmt(m['auc_by_kind']['reopen'])} |")
+    for name, b in sn["baselines"].items():
+        lines.append(f"| baseline LR: {name} | {_fmt(b['auc'])} | | |")
+    lines.append("")
+    for key in ("product_before", "product_after"):
+        m = sn.get(key)
+        if m:
+            a, lt = m["acts"], m["lead_time"]
+            lines.append(f"- {m['score']}: the product acts (Red or review item) before the cut on {a['tp']} of "
+                         f"{a['tp'] + a['fn']} escalations, {a['fp']} false flags; precision {_fmt(a['precision'])}, "
+                         f"recall {_fmt(a['recall'])}; lead time median {_fmt(lt['median_h'])} h, p10 {_fmt(lt['p10_h'])} h.")
+    if sn.get("risk_model"):
+        lines.append(f"- Fitted risk model (dev split): {json.dumps(sn['risk_model'])}")
+    lines.append(f"- Beats the best count baseline: {'yes' if sn.get('beats_best_baseline') else '**no**'}.")
+    lines.append("")
+    return lines
 
 
 def load_thresholds(path: Path = THRESHOLDS) -> dict[str, Any]:
@@ -143,6 +189,7 @@ def markdown(report: dict[str, Any], charts: list[str]) -> str:
         *[f"| {k} | {_fmt(v['precision'])} | {_fmt(v['recall'])} | {_fmt(v['f1'])} | {_fmt(v['false_positive_rate'])} |"
           for k, v in det["ablation"].items()],
         "",
+        *realworld_markdown(report),
         "## Routing, compliance, briefs, sentiment, knowledge",
         "",
         f"- Routing ({report['routing']['cases']} at-risk cases): tier {_fmt(report['routing']['tier_accuracy'])}, "

@@ -18,6 +18,7 @@ from core.sample import DEFAULT_END
 from core.settings import Settings
 from evals import briefs, compliance, detection, drafting, routing
 from evals.public_data import AIRLINE, has_public_data
+from evals.realworld import servicenow_section
 from evals.replay import CachedSentiment, replay
 from evals.scenarios import archetype_kinds, build_splits
 
@@ -37,6 +38,7 @@ class EvalConfig:
     max_briefs: int = 12
     knowledge: bool = True
     step_hours: float = 24.0
+    servicenow_positives: int = 160  # the fast subset replays this many escalations (all in the full run)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -166,6 +168,12 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
     senti = _sentiment(cfg)
     _timed(timings, "sentiment", t)
 
+    t = time.perf_counter()
+    cfg.out.mkdir(parents=True, exist_ok=True)
+    real = servicenow_section(data_dir, engine, th, settings.review_confidence_floor, cfg.out,
+                              None if cfg.full else cfg.servicenow_positives)
+    _timed(timings, "servicenow", t)
+
     know = None
     if cfg.knowledge:
         from evals.knowledge_eval import knowledge_metrics
@@ -184,6 +192,7 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
         "compliance": comp,
         "briefs": brief_report,
         "sentiment": senti,
+        "realworld": {"servicenow": real},
         "knowledge": know,
         "timings_s": timings,
     }
