@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.models import Account, Band, Message, RiskAssessment, Ticket
-from core.sample import AccountTruth
+from evals.scenario import AccountTruth
 from rules.detector import Detector
 from rules.signals.base import FAMILY_OF
 

@@ -114,7 +114,7 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
     engine = default_ruleset(settings)
     matcher = compliance_for(engine)
     data_dir = cfg.data_dir if has_public_data(cfg.data_dir) else None
-    splits, pools = build_splits(cfg.accounts, cfg.months, data_dir, matcher.match_text)
+    splits, pools = build_splits(cfg.accounts, cfg.months, data_dir)
     _timed(timings, "generate", t0)
 
     # Replay on the plain-Python evaluator of the same YAML (differential-tested against durable-rules in
