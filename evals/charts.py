@@ -97,6 +97,36 @@ def servicenow_auc(sn: dict[str, Any], path: Path) -> Path:
     return _save(fig, path)
 
 
+def acting_pr(acts: dict[str, Any], path: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    for key, label in (("pr_curve_score", "points score (peak before escalation)"),
+                       ("pr_curve_probability", "fitted risk probability")):
+        curve = acts.get(key) or []
+        ax.plot([p["recall"] for p in curve], [p["precision"] for p in curve], marker=".", label=label)
+    for key, marker, label in (("before", "o", "acts: rules + score"), ("after", "s", "acts: + risk model")):
+        m = acts[key]
+        if m["recall"] is not None and m["precision"] is not None:
+            ax.scatter([m["recall"]], [m["precision"]], marker=marker, zorder=3, label=label)
+    ax.axhline(0.7, color="grey", linestyle=":", linewidth=1)
+    ax.axvline(0.85, color="grey", linestyle=":", linewidth=1)
+    ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1.02), ylim=(0, 1.05),
+           title="Before the escalation: precision-recall (test)")
+    ax.legend(fontsize=7, loc="lower left")
+    return _save(fig, path)
+
+
+def reliability(cal: dict[str, Any], path: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(4.6, 4.2))
+    table = cal["table"]
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1)
+    ax.plot([c["predicted"] for c in table], [c["observed"] for c in table], marker="o")
+    for c in table:
+        ax.annotate(str(c["n"]), (c["predicted"], c["observed"]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    ax.set(xlabel="predicted probability", ylabel="escalated within 30 days", xlim=(0, 1), ylim=(0, 1),
+           title=f"Reliability (test), ECE {cal['ece']:.3f}")
+    return _save(fig, path)
+
+
 def draw_all(report: dict[str, Any], out: Path) -> list[Path]:
     paths = [pr_curve(report, out / "pr_curve.png"), lead_time(report, out / "lead_time.png"),
              ablation(report, out / "ablation.png")]
@@ -108,6 +138,11 @@ def draw_all(report: dict[str, Any], out: Path) -> list[Path]:
     if senti.get("confusion"):
         c = senti["confusion"]
         paths.append(confusion(c["labels"], c["matrix"], f"Sentiment: {c['model']}", out / "confusion_sentiment.png"))
+    acts = report.get("acting")
+    if acts:
+        paths.append(acting_pr(acts, out / "pr_acting.png"))
+        if acts.get("calibration"):
+            paths.append(reliability(acts["calibration"], out / "reliability.png"))
     sn = (report.get("realworld") or {}).get("servicenow")
     if sn:
         paths.append(servicenow_auc(sn, out / "servicenow_auc.png"))

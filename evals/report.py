@@ -25,7 +25,19 @@ def headline(report: dict[str, Any]) -> dict[str, float | None]:
     lead = ("detection", "test", "lead_time_hours")
     tuned = ("detection", "tuned_on_dev", "test")
     sn = ("realworld", "servicenow")
+    act = ("acting", "after")
     return {
+        "acting.precision": _get(report, *act, "precision"),
+        "acting.recall": _get(report, *act, "recall"),
+        "acting.false_alarms_per_100_accounts_week": _get(report, *act, "false_alarms_per_100_accounts_week"),
+        "acting.lead_time_median_h": _get(report, *act, "lead_time_hours", "median"),
+        "acting.lead_time_p10_h": _get(report, *act, "lead_time_hours", "p10"),
+        "acting.calibration_error": _get(report, "acting", "calibration", "ece"),
+        "acting.before_precision": _get(report, "acting", "before", "precision"),
+        "acting.before_recall": _get(report, "acting", "before", "recall"),
+        "acting.before_false_alarms_per_100_accounts_week": _get(report, "acting", "before",
+                                                                  "false_alarms_per_100_accounts_week"),
+        "acting.before_lead_time_median_h": _get(report, "acting", "before", "lead_time_hours", "median"),
         "detection.precision": _get(report, "detection", "test", "precision"),
         "detection.recall": _get(report, "detection", "test", "recall"),
         "detection.f1": _get(report, "detection", "test", "f1"),
@@ -61,6 +73,44 @@ def _margin(report: dict[str, Any]) -> float | None:
     after = _get(report, "realworld", "servicenow", "product_after", "auc")
     best = _get(report, "realworld", "servicenow", "best_baseline_auc")
     return None if after is None or best is None else round(after - best, 4)
+
+
+# The previous suite's headline (docs/evaluation.md before issue 12): its generator planted the
+# detector's own phrases, so these figures measured the generator agreeing with itself.
+OLD_SUITE = {"precision": 0.921, "recall": 1.0, "lead_time_median_h": 188.5,
+             "definition": "Red at any time (after the escalation too), review items ignored"}
+
+
+def acting_markdown(report: dict[str, Any]) -> list[str]:
+    a = report.get("acting")
+    if not a:
+        return []
+
+    def row(name: str, m: dict[str, Any]) -> str:
+        lt = m["lead_time_hours"]
+        return (f"| {name} | {_fmt(m['precision'])} | {_fmt(m['recall'])} | "
+                f"{_fmt(m['false_alarms_per_100_accounts_week'])} | {_fmt(lt['median'])} | {_fmt(lt['p10'])} |")
+
+    det = report["detection"]["test"]
+    lines = ["## Detection as the product acts (new suite, test split)", "", "```", a["definitions"], "```", "",
+             "| suite / detector | precision | recall | false alarms /100 accounts/week | lead median h | lead p10 h |",
+             "|---|---|---|---|---|---|",
+             f"| old suite, old definition ({OLD_SUITE['definition']}) | {OLD_SUITE['precision']} | "
+             f"{OLD_SUITE['recall']} | n/a | {OLD_SUITE['lead_time_median_h']} | n/a |",
+             f"| new suite, old definition | {_fmt(det['precision'])} | {_fmt(det['recall'])} | n/a | "
+             f"{_fmt(det['lead_time_hours']['median'])} | {_fmt(det['lead_time_hours']['p10'])} |",
+             row("new suite, acts before escalation: rules + points score", a["before"]),
+             row("new suite, acts before escalation: + risk model fitted on dev", a["after"]),
+             row("(dev split, rules + points score)", a["dev_before"]), ""]
+    cal = a.get("calibration")
+    if cal:
+        lines += [f"Calibration of the fitted probability (test, {cal['points']} daily assessments, base rate "
+                  f"{_fmt(cal['base_rate'])}): expected calibration error {_fmt(cal['ece'])}.", "",
+                  "| bin | n | predicted | observed |", "|---|---|---|---|",
+                  *[f"| {c['bin']} | {c['n']} | {_fmt(c['predicted'])} | {_fmt(c['observed'])} |" for c in cal["table"]],
+                  ""]
+    lines += [f"Risk model: {json.dumps(a['risk_model'])}", ""]
+    return lines
 
 
 def realworld_markdown(report: dict[str, Any]) -> list[str]:
@@ -166,7 +216,8 @@ def markdown(report: dict[str, Any], charts: list[str]) -> str:
         "|---|---|",
         *[f"| {k} | {_fmt(v)} |" for k, v in headline(report).items()],
         "",
-        "## Detection",
+        *acting_markdown(report),
+        "## Detection (old definition: Red at any time)",
         "",
         "```",
         det["definitions"],

@@ -17,6 +17,7 @@ from typing import Any
 from core.sample import DEFAULT_END
 from core.settings import Settings
 from evals import briefs, compliance, detection, drafting, routing
+from evals.product_eval import product_section
 from evals.public_data import AIRLINE, has_public_data
 from evals.realworld import servicenow_section
 from evals.replay import CachedSentiment, replay
@@ -127,9 +128,20 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
         t = time.perf_counter()
         detector = Detector(th, sentiment, ReferenceEvaluator(engine.ruleset), settings.review_confidence_floor)
         runs[name] = replay(detector, split.truth, split.events_by_account(), DEFAULT_END, cfg.months,
-                            step=timedelta(hours=cfg.step_hours))
+                            step=timedelta(hours=cfg.step_hours), features=name == "dev")
         _timed(timings, f"replay_{name}", t)
     test, dev = runs["test"], runs["dev"]
+
+    def replay_test_with(model: Any) -> list[Any]:
+        detector = Detector(th, sentiment, ReferenceEvaluator(engine.ruleset), settings.review_confidence_floor,
+                            risk_model=model)
+        return replay(detector, splits["test"].truth, splits["test"].events_by_account(), DEFAULT_END, cfg.months,
+                      step=timedelta(hours=cfg.step_hours))
+
+    t = time.perf_counter()
+    cfg.out.mkdir(parents=True, exist_ok=True)
+    acts, _ = product_section(dev, test, replay_test_with, cfg.out)
+    _timed(timings, "product_fit_and_replay", t)
     start = DEFAULT_END - timedelta(days=30 * cfg.months) + timedelta(days=14)
     days = sorted({p.at for r in test for p in r.points if p.at.hour == 0 and p.at.minute == 0 and p.at >= start})
 
@@ -169,7 +181,6 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
     _timed(timings, "sentiment", t)
 
     t = time.perf_counter()
-    cfg.out.mkdir(parents=True, exist_ok=True)
     real = servicenow_section(data_dir, engine, th, settings.review_confidence_floor, cfg.out,
                               None if cfg.full else cfg.servicenow_positives)
     _timed(timings, "servicenow", t)
@@ -188,6 +199,7 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
                  "splits": {k: {"seed": s.seed, **s.mix()} for k, s in splits.items()},
                  "archetype_kinds": archetype_kinds()},
         "detection": det,
+        "acting": acts,
         "routing": route,
         "compliance": comp,
         "briefs": brief_report,
