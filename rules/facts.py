@@ -52,6 +52,8 @@ def rule_facts(f: Mapping[str, Any], scored: Score, prior_band: str = "none", re
         "lifecycle_stage": f.get("lifecycle_stage") if f.get("lifecycle_stage") in _STAGES else "mature",
         "prior_red_cases": red_cases if red_cases is not None else int(prior_band == "red"),
         "compliance_hits": int(f.get("compliance_hits", 0)),
+        "pricing_or_contract_topic": int(f.get("pricing_mentions", 0)) > 0,
+        "resource_conflict": int(f.get("ownership_pingpong", 0)) > 0,
         "compliance_legal": False, "compliance_privacy": False, "compliance_security": False,
     }
     for category in categories:

@@ -18,6 +18,14 @@ DEFAULT_ESCALATION_PHRASES = (
     "not to renew", "not renew", "export all of our data", "notice period",
 )
 
+# Pricing and contract vocabulary (the AE's topic, seed 000): a customer message with one of these makes
+# `pricing_or_contract_topic` true. Whole words; topic words, not escalation phrases.
+DEFAULT_PRICING_TERMS = (
+    "price", "prices", "pricing", "invoice", "invoices", "invoiced", "billing", "billed", "discount", "contract",
+    "contracts", "renewal", "quote", "overage", "refund", "license fee", "licence fee", "payment terms",
+    "seat count", "credit note",
+)
+
 # Points each signal adds at full strength (value 1.0). Tiers: what the seeds call decisive, strong, supporting.
 DEFAULT_WEIGHTS: dict[str, float] = {
     "compliance_terms": 35.0,
@@ -81,6 +89,7 @@ class Thresholds(_Section):
     tone_drift_drop: float = Field(default=0.5, gt=0, le=2, description="Polarity drop first->last of the last N.")
     intensity_high: float = Field(default=0.7, ge=0, le=1)
     escalation_phrases: tuple[str, ...] = DEFAULT_ESCALATION_PHRASES
+    pricing_terms: tuple[str, ...] = DEFAULT_PRICING_TERMS
     sla_imminent_hours: float = Field(default=4, gt=0)
     reopen_lookback_days: float = Field(default=30, gt=0)
     unresolved_recent_days: float = Field(default=5, gt=0)

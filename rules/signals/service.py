@@ -87,6 +87,10 @@ def service_signals(w: AccountWindow, now: float, th: Thresholds) -> FamilyResul
             per_ticket.setdefault(h[0], []).append(h)
     worst = max(per_ticket.values(), key=len, default=[])
     out.facts["max_handoffs"] = len(worst)
+    # Ownership ping-pong (a ticket handed back to someone who already passed it on): teams disagree
+    # over who should spend their time on it -- the seed's "conflict over resources".
+    out.facts["ownership_pingpong"] = sum(
+        1 for hs in per_ticket.values() if any(h[3] in {g[2] for g in hs[:i]} for i, h in enumerate(hs)))
     if len(worst) >= th.handoffs_min:
         out.signals.append(signal(
             "handoffs", 0.4 + 0.2 * len(worst), th, 0.85, f"ticket {worst[0][0]} changed hands {len(worst)} times",

@@ -78,6 +78,7 @@ class AccountWindow:
     messages: deque[tuple[Any, ...]] = field(init=False)  # (id, ticket, at, label, polarity, intensity, ambiguous, quote)
     escalations: deque[tuple[Any, ...]] = field(init=False)  # (msg, at, phrase, s, e, quote, ticket)
     compliance: deque[tuple[Any, ...]] = field(init=False)  # (msg, at, rule_id, category, term, s, e, quote, ticket)
+    pricing: deque[tuple[Any, ...]] = field(init=False)  # (msg, at, term, ticket)
     new_tickets: deque[tuple[Any, ...]] = field(init=False)  # (ticket, at, contact)
     repeats: deque[tuple[Any, ...]] = field(init=False)  # (ticket, earlier_ticket, at, sim, subject)
     density: deque[tuple[Any, ...]] = field(init=False)  # (ticket, at, [(ticket, at, contact), ...])
@@ -99,7 +100,7 @@ class AccountWindow:
     def __post_init__(self) -> None:
         lim = self.th.limits
         self.messages = _dq(lim.recent_messages)
-        for name in ("escalations", "compliance", "repeats", "density", "low_csat", "csat_followups", "breaches", "reopens",
+        for name in ("escalations", "compliance", "pricing", "repeats", "density", "low_csat", "csat_followups", "breaches", "reopens",
                      "handoffs", "stakeholder"):
             setattr(self, name, _dq(lim.hits))
         self.new_tickets = _dq(lim.new_tickets)
@@ -244,6 +245,9 @@ class AccountWindow:
         for m in phrase_pattern(self.th.escalation_phrases).finditer(text[:100_000]):
             quote, s, e = quote_around(text, m.start(), m.end())
             self.escalations.append((p.id, at, m.group(0).lower(), s, e, quote, p.ticket_id))
+        for m in phrase_pattern(self.th.pricing_terms).finditer(text[:100_000]):
+            self.pricing.append((p.id, at, m.group(0).lower(), p.ticket_id))
+            break  # one topic mark per message is enough
         for hit in matches:
             s, e = hit.span or (0, min(len(text), 2 * QUOTE_CONTEXT))
             quote, qs, qe = quote_around(text, s, e)
@@ -308,7 +312,7 @@ class AccountWindow:
 
 
 _SCALARS = ("account_id", "account", "contacts", "first_seen", "events", "watermark", "red_until")
-_DEQUES = ("messages", "escalations", "compliance", "new_tickets", "repeats", "density", "low_csat", "csat_followups", "usage",
+_DEQUES = ("messages", "escalations", "compliance", "pricing", "new_tickets", "repeats", "density", "low_csat", "csat_followups", "usage",
            "breaches", "reopens", "handoffs", "stakeholder", "recent_ids", "red_starts")
 _HANDLERS = {
     "account.upserted": AccountWindow._account,
