@@ -48,6 +48,9 @@ def headline(report: dict[str, Any]) -> dict[str, float | None]:
         "detection.dev_tuned_precision": _get(report, *tuned, "precision"),
         "detection.dev_tuned_recall": _get(report, *tuned, "recall"),
         "detection.dev_tuned_lead_time_median_h": _get(report, *tuned, "lead_time_hours", "median"),
+        "compliance.independent_recall": _get(report, "compliance", "independent", "recall"),
+        "compliance.independent_precision": _get(report, "compliance", "independent", "precision"),
+        "routing.seed_scenario_accuracy": _get(report, "routing", "seed_expectations", "scenario_accuracy"),
         "compliance.recall": _get(report, "compliance", "recall"),
         "compliance.precision": _get(report, "compliance", "precision"),
         "sentiment.accuracy": _get(report, "sentiment", "best", "accuracy"),
@@ -245,7 +248,8 @@ def markdown(report: dict[str, Any], charts: list[str]) -> str:
         "",
         f"- Routing ({report['routing']['cases']} at-risk cases): tier {_fmt(report['routing']['tier_accuracy'])}, "
         f"exact role set {_fmt(report['routing']['roles_exact_accuracy'])}, per role {report['routing']['per_role']}.",
-        f"- Compliance: recall {_fmt(report['compliance']['recall'])}, precision {_fmt(report['compliance']['precision'])}; "
+        *_independent_md(report),
+        f"- Compliance (planted rule terms, matcher regression guard): recall {_fmt(report['compliance']['recall'])}, precision {_fmt(report['compliance']['precision'])}; "
         f"by disguise {report['compliance']['recall_by_disguise']}; generated compliance accounts "
         f"{report['compliance']['generated_compliance_accounts']}.",
         f"- Briefs: {json.dumps({k: v for k, v in report['briefs'].items()}, default=str)[:1200]}",
@@ -264,6 +268,23 @@ def markdown(report: dict[str, Any], charts: list[str]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _independent_md(report: dict[str, Any]) -> list[str]:
+    ind = _get(report, "compliance", "independent")
+    seed = _get(report, "routing", "seed_expectations")
+    out = []
+    if ind:
+        out.append(f"- Compliance, independent set ({ind['positives']} must-flag, {ind['negatives']} harmless, several "
+                   f"languages): recall {_fmt(ind['recall'])}, precision {_fmt(ind['precision'])}; by language "
+                   f"{ind['recall_by_language']}; by category {ind['recall_by_category']}. Misses: "
+                   f"{'; '.join(ind['misses'][:12])}. False hits: {'; '.join(ind['false_hits'][:8])}.")
+    if seed:
+        failed = [f"{r['id']}: {', '.join(r['failures'])}" for r in seed["rows"] if r["failures"]]
+        out.append(f"- Routing against the seed protocol's text ({seed['scenarios']} scenarios): "
+                   f"{seed['passed']} pass, check accuracy {_fmt(seed['check_accuracy'])}"
+                   + (f"; failing: {'; '.join(failed)}" if failed else "") + ".")
+    return out
 
 
 def _met(ok: bool | None) -> str:

@@ -17,10 +17,12 @@ from typing import Any
 from core.sample import DEFAULT_END
 from core.settings import Settings
 from evals import briefs, compliance, detection, drafting, routing
+from evals.compliance_independent import independent_metrics
 from evals.product_eval import product_section
 from evals.public_data import AIRLINE, has_public_data
 from evals.realworld import servicenow_section
 from evals.replay import CachedSentiment, replay
+from evals.routing_independent import routing_expectations
 from evals.scenarios import archetype_kinds, build_splits
 
 
@@ -170,6 +172,8 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
     comp = compliance.compliance_metrics(matcher.match_text, [x.term for x in engine.ruleset.terms],
                                          splits["test"].truth, customer_texts)
     comp["matcher"] = "rules/engine.py (durable-rules) behind the detector's exact ASCII prefilter"
+    comp["independent"] = independent_metrics(matcher.match_text)
+    route["seed_expectations"] = routing_expectations(engine)
     _timed(timings, "compliance", t)
 
     t = time.perf_counter()
