@@ -108,8 +108,9 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
     from graph.rules_policy import RulesPolicy
     from rules.detect import default_ruleset
     from rules.detector import Detector, compliance_for
+    from rules.loader import load_ruleset
     from rules.reference import ReferenceEvaluator
-    from rules.thresholds import Thresholds
+    from rules.thresholds import Thresholds, load_thresholds
 
     settings = settings or Settings(data_dir=cfg.out / ".redaccount", llm_enabled=False)
     timings: dict[str, float] = {}
@@ -134,16 +135,6 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
         _timed(timings, f"replay_{name}", t)
     test, dev = runs["test"], runs["dev"]
 
-    def replay_test_with(model: Any) -> list[Any]:
-        detector = Detector(th, sentiment, ReferenceEvaluator(engine.ruleset), settings.review_confidence_floor,
-                            risk_model=model)
-        return replay(detector, splits["test"].truth, splits["test"].events_by_account(), DEFAULT_END, cfg.months,
-                      step=timedelta(hours=cfg.step_hours))
-
-    t = time.perf_counter()
-    cfg.out.mkdir(parents=True, exist_ok=True)
-    acts, _ = product_section(dev, test, replay_test_with, cfg.out)
-    _timed(timings, "product_fit_and_replay", t)
     start = DEFAULT_END - timedelta(days=30 * cfg.months) + timedelta(days=14)
     days = sorted({p.at for r in test for p in r.points if p.at.hour == 0 and p.at.minute == 0 and p.at >= start})
 
@@ -159,6 +150,18 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
                          "test": detection.confusion(test, threshold=tuned) if tuned is not None else None},
         "ablation": detection.ablation(test),
     }
+
+    def replay_test_with(model: Any, thresholds_file: Path) -> list[Any]:
+        fitted_rules = ReferenceEvaluator(load_ruleset(None, thresholds_file))
+        detector = Detector(load_thresholds(thresholds_file), sentiment, fitted_rules,
+                            settings.review_confidence_floor, risk_model=model)
+        return replay(detector, splits["test"].truth, splits["test"].events_by_account(), DEFAULT_END, cfg.months,
+                      step=timedelta(hours=cfg.step_hours))
+
+    t = time.perf_counter()
+    cfg.out.mkdir(parents=True, exist_ok=True)
+    acts, _ = product_section(dev, test, replay_test_with, cfg.out)
+    _timed(timings, "product_fit_and_replay", t)
     t = time.perf_counter()
     policy = RulesPolicy(engine)
     route = routing.routing(test, policy)
