@@ -187,7 +187,8 @@ def _snapshot(t: datetime, a: RiskAssessment, records: _Records) -> CaseSnapshot
 
 def _snapshot_at(detector: Detector, truth: AccountTruth, events: list[Any], when: datetime) -> CaseSnapshot | None:
     """Rebuild an account's state as of `when` on a fresh detector (the shared one has moved on)."""
-    fresh = Detector(detector.th, detector.sentiment, detector.ruleset, detector.review_floor, detector.compliance)
+    fresh = Detector(detector.th, detector.sentiment, detector.ruleset, detector.review_floor, detector.compliance,
+                     risk_model=detector.risk_model, meaning=detector.meaning)
     records = _Records()
     upto = [e for e in events if e.occurred_at <= when]
     for e in upto:

@@ -41,6 +41,7 @@ class EvalConfig:
     max_briefs: int = 12
     knowledge: bool = True
     step_hours: float = 24.0
+    meaning: bool = True  # escalation language by meaning (MiniLM) in the replays
     servicenow_positives: int = 160  # the fast subset replays this many escalations (all in the full run)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -106,6 +107,7 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
     """Every metric of the suite as one JSON-able report (charts and files are written by evals.report)."""
     from agent.sentiment import load_sentiment_model
     from graph.rules_policy import RulesPolicy
+    from knowledge.escalation_meaning import EscalationMeaning
     from rules.detect import default_ruleset
     from rules.detector import Detector, compliance_for
     from rules.loader import load_ruleset
@@ -126,10 +128,12 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
     # assessments without changing one decision. Routing and compliance below use the production engine.
     th = Thresholds()
     sentiment = CachedSentiment(load_sentiment_model(settings))
+    meaning = EscalationMeaning(th.escalation_prototypes) if cfg.meaning else None
     runs = {}
     for name, split in splits.items():
         t = time.perf_counter()
-        detector = Detector(th, sentiment, ReferenceEvaluator(engine.ruleset), settings.review_confidence_floor)
+        detector = Detector(th, sentiment, ReferenceEvaluator(engine.ruleset), settings.review_confidence_floor,
+                            meaning=meaning)
         runs[name] = replay(detector, split.truth, split.events_by_account(), DEFAULT_END, cfg.months,
                             step=timedelta(hours=cfg.step_hours), features=name == "dev")
         _timed(timings, f"replay_{name}", t)
@@ -154,7 +158,7 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
     def replay_test_with(model: Any, thresholds_file: Path) -> list[Any]:
         fitted_rules = ReferenceEvaluator(load_ruleset(None, thresholds_file))
         detector = Detector(load_thresholds(thresholds_file), sentiment, fitted_rules,
-                            settings.review_confidence_floor, risk_model=model)
+                            settings.review_confidence_floor, risk_model=model, meaning=meaning)
         return replay(detector, splits["test"].truth, splits["test"].events_by_account(), DEFAULT_END, cfg.months,
                       step=timedelta(hours=cfg.step_hours))
 

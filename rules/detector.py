@@ -14,7 +14,15 @@ from rules.risk_model import RiskModel, risk_features
 from rules.scoring import Score, score_signals
 from rules.signals import AccountWindow, account_of, compute_signals
 from rules.signals.lexicon import LexiconSentiment
-from rules.signals.ports import CompliancePort, NoCompliance, Reading, SentimentPort, to_match, to_reading
+from rules.signals.ports import (
+    CompliancePort,
+    MeaningPort,
+    NoCompliance,
+    Reading,
+    SentimentPort,
+    to_match,
+    to_reading,
+)
 from rules.signals.window import ts
 from rules.text import normalise
 from rules.thresholds import Thresholds
@@ -104,9 +112,10 @@ class Detector:
 
     def __init__(self, th: Thresholds, sentiment: SentimentPort | None = None, ruleset: RulesPort | None = None,
                  review_floor: float = 0.6, compliance: CompliancePort | None = None,
-                 risk_model: RiskModel | None = None) -> None:
+                 risk_model: RiskModel | None = None, meaning: MeaningPort | None = None) -> None:
         self.th = th
         self.risk_model = risk_model
+        self.meaning = meaning
         self.sentiment: SentimentPort = sentiment or LexiconSentiment()
         self.ruleset = ruleset
         self.compliance: CompliancePort = compliance or compliance_for(ruleset) or NoCompliance()
@@ -129,9 +138,14 @@ class Detector:
         batch = sorted(events, key=lambda e: (e.occurred_at, e.event_id))
         customer = [e for e in batch if e.type == "message.created" and e.payload.author_side.value == "customer"]
         readings: dict[str, Reading] = {}
+        meant: dict[str, tuple[float, str]] = {}
         if customer:
             results = self.sentiment.predict([e.payload.text for e in customer])
             readings = {e.event_id: to_reading(r) for e, r in zip(customer, results, strict=True)}
+            if self.meaning is not None:
+                sims = self.meaning.similar([e.payload.text for e in customer])
+                meant = {e.event_id: (float(s), str(p)) for e, (s, p) in zip(customer, sims, strict=True)
+                         if float(s) >= self.th.escalation_meaning_min}
         touched: set[str] = set()
         for event in batch:
             account_id = account_of(event)
@@ -141,7 +155,7 @@ class Detector:
             matches: tuple = ()
             if event.event_id in readings:
                 matches = tuple(to_match(h) for h in self.compliance.match_text(event.payload.text))
-            w.apply(event, readings.get(event.event_id), matches)
+            w.apply(event, readings.get(event.event_id), matches, meant.get(event.event_id))
             touched.add(account_id)
         return touched
 

@@ -135,8 +135,12 @@ class AccountWindow:
     def seen(self, event_id: str) -> bool:
         return event_id in self.recent_ids
 
-    def apply(self, event: Any, reading: Reading | None = None, matches: tuple[ComplianceMatch, ...] = ()) -> None:
-        """Fold one event into the window (events must come in occurred_at order per account)."""
+    def apply(self, event: Any, reading: Reading | None = None, matches: tuple[ComplianceMatch, ...] = (),
+              meaning: tuple[float, str] | None = None) -> None:
+        """Fold one event into the window (events must come in occurred_at order per account).
+
+        `meaning`: (similarity, prototype) when the message reads like escalation language by meaning.
+        """
         at = event.occurred_at.timestamp()
         self.events += 1
         self.watermark = max(self.watermark, at)
@@ -147,6 +151,8 @@ class AccountWindow:
         handler = _HANDLERS.get(event.type)
         if handler is not None:
             handler(self, event, at, reading, matches)
+        if meaning is not None and event.type == "message.created" and event.payload.author_side.value == "customer":
+            self._meant(event, at, meaning)
 
     def _account(self, event: Any, at: float, *_: Any) -> None:
         p = event.payload
@@ -256,6 +262,13 @@ class AccountWindow:
             ticket.sketched_message = True
             ticket.sketch = sketch(f"{ticket.subject} {text[:2000]}", self.th.limits.sketch_size)
             self._check_repeat(p.ticket_id, ticket, at)
+
+    def _meant(self, event: Any, at: float, meaning: tuple[float, str]) -> None:
+        p = event.payload
+        if any(e[0] == p.id for e in self.escalations):
+            return  # a listed phrase already marked this message
+        quote, s, e = quote_around(p.text, 0, min(len(p.text), 2 * QUOTE_CONTEXT), 0)
+        self.escalations.append((p.id, at, f"~{meaning[1][:60]} ({meaning[0]:.2f})", s, e, quote, p.ticket_id))
 
     def _usage(self, event: Any, at: float, *_: Any) -> None:
         p = event.payload

@@ -1,7 +1,8 @@
 """The scenario generator shares no phrase with the detector, in either direction.
 
 Every string literal in evals/scenario/ (templates, fragments, inline sentences) is checked against the
-detector's phrase lists: the escalation phrases and the stakeholder-note phrases of rules/thresholds.py,
+detector's phrase lists: the escalation phrases, the escalation prototypes (matched by meaning) and the
+stakeholder-note phrases of rules/thresholds.py,
 and the compliance terms of rules/definitions/compliance.yaml. Compliance terms are allowed only in the
 strings that tell a compliance story or mention one in a harmless context (the families named below):
 a GDPR request cannot be written without the word GDPR, which is why compliance is measured on an
@@ -51,7 +52,7 @@ def _strings() -> list[tuple[str, str, str]]:
 
 def _detector_phrases() -> list[str]:
     th = Thresholds()
-    return [p for p in (*th.escalation_phrases, *th.silence_note_phrases) if p.strip()]
+    return [p for p in (*th.escalation_phrases, *th.silence_note_phrases, *th.escalation_prototypes) if p.strip()]
 
 
 def test_the_generator_has_strings_to_check() -> None:

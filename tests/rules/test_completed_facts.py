@@ -101,3 +101,23 @@ def test_a_bad_risk_model_file_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(RiskModelError, match="review_threshold"):
         load_risk_model(bad)
     assert load_risk_model(None) is None
+
+
+class FakeMeaning:
+    """Says a message means escalation when it mentions 'supervisor' (a word no listed phrase has)."""
+
+    def similar(self, texts):
+        return [(0.9, "Please get management involved") if "supervisor" in t else (0.1, "x") for t in texts]
+
+
+def test_escalation_language_by_meaning_keeps_its_evidence() -> None:
+    h = healthy(weeks=1)
+    h.ticket("t9", subject="Sync").say("t9", "Could a supervisor look at this now, please?")
+    plain = Detector(Thresholds())
+    plain.process(h.events)
+    assert "escalation_language" not in {s.kind for s in plain.assess(h.account_id, h.now).signals}
+    meant = Detector(Thresholds(), meaning=FakeMeaning())
+    meant.process(h.events)
+    sig = next(s for s in meant.assess(h.account_id, h.now).signals if s.kind == "escalation_language")
+    assert "~Please get management involved (0.90)" in sig.detail
+    assert sig.evidence[0].record_type == "message" and "supervisor" in sig.evidence[0].quote
