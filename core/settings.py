@@ -50,6 +50,10 @@ class Settings(BaseSettings):
         description="Hosts notify_urls may point at (exact names); anything else is refused at start-up.")
 
     review_confidence_floor: float = Field(default=0.6, ge=0, le=1)
+    sentiment_model_margin: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Cascade: messages whose sentiment margin (top probability minus the next) is below this "
+                    "are also read by the configured model; 0 = never (the model costs ~0.6 s per message).")
 
     @field_validator("webhook_secret", "zendesk_webhook_secret")
     @classmethod

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from api.cli.common import console, err_console
+from api.cli.common import console, err_console, load_settings
 
 eval_app = typer.Typer(help="Offline evaluation: detection, routing, compliance, briefs, sentiment, knowledge.",
                        invoke_without_command=True)
@@ -82,16 +82,20 @@ def sentiment(
     csv_path: Path = typer.Option(..., "--csv", exists=True, dir_okay=False, help="Labelled CSV to score."),
     text_column: str = typer.Option("text", "--text-column"),
     label_column: str = typer.Option("label", "--label-column"),
-    train_csv: Path | None = typer.Option(None, "--train-csv", exists=True, dir_okay=False,
-                                          help="Fit the trainable model here and score --csv; default: k-fold CV."),
-    folds: int = typer.Option(5, min=2),
+    compare_default: bool = typer.Option(False, "--compare-default",
+                                         help="Also score the shipped lexicon on the same file."),
 ) -> None:
-    """Sentiment accuracy and macro F1 on a labelled CSV (shipped lexicon and the trainable model), as JSON."""
-    from evals.sentiment import evaluate_csv
+    """Score the active sentiment reader (the one every path uses) on a labelled CSV, as JSON. Fits nothing."""
+    from agent.sentiment import LexiconSentiment, ReaderError, load_sentiment_model
+    from evals.sentiment import score_csv
 
+    settings = load_settings()
     try:
-        report = evaluate_csv(csv_path, text_column, label_column, train_csv, folds)
-    except ValueError as exc:
+        reader = load_sentiment_model(settings)
+        report = score_csv(csv_path, text_column, label_column, reader)
+        if compare_default:
+            report["shipped_default"] = score_csv(csv_path, text_column, label_column, LexiconSentiment())
+    except (ValueError, ReaderError) as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
     print(json.dumps(report, indent=2))
