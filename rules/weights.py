@@ -1,7 +1,7 @@
 """Risk-score weights learnt from the operator's confirmed and dismissed cases; the rules keep the final say.
 
 Each closed case with a verdict (core/feedback.py) carries the signal values it was opened on. For every
-signal kind, the share of confirmed cases among the cases it fired in is shrunk toward the overall share
+signal kind, the value-weighted share of confirmed cases among the cases it fired in is shrunk toward the overall share
 (a Beta prior of ``PRIOR_CASES`` cases), and the kind's configured weight is scaled by that ratio, bounded
 to [``LOW``, ``HIGH``]: a signal that mostly fires on dismissed cases weighs less, one that mostly fires
 on confirmed cases weighs more, none is switched off or made decisive. The rule files still decide Red,
@@ -40,14 +40,18 @@ def learn_multipliers(labels: Sequence[OperatorLabel]) -> dict[str, float]:
     if not labels or all(confirmed) or not any(confirmed):
         return {}
     overall = sum(confirmed) / len(confirmed)
-    seen: dict[str, list[bool]] = {}
+    # Per kind: (value-weighted confirmed, value-weighted total): a signal that fires strongly on
+    # dismissed cases and weakly on confirmed ones is not evidence of risk, even if it fires on both.
+    seen: dict[str, list[float]] = {}
     for x, ok in zip(labels, confirmed, strict=True):
         for kind, value in x.detail.get("signals", {}).items():
             if value > 0:
-                seen.setdefault(kind, []).append(ok)
+                acc = seen.setdefault(kind, [0.0, 0.0])
+                acc[0] += value * ok
+                acc[1] += value
     out = {}
-    for kind, oks in sorted(seen.items()):
-        share = (sum(oks) + PRIOR_CASES * overall) / (len(oks) + PRIOR_CASES)
+    for kind, (hits, total) in sorted(seen.items()):
+        share = (hits + PRIOR_CASES * overall) / (total + PRIOR_CASES)
         out[kind] = round(min(HIGH, max(LOW, share / overall)), 4)
     return out
 
