@@ -97,8 +97,12 @@ def _every_nth(src: Path, dst: Path, rows: int) -> Path:
     return dst
 
 
-def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any]:
-    """Every metric of the suite as one JSON-able report (charts and files are written by evals.report)."""
+def run_eval(cfg: EvalConfig, settings: Settings | None = None, *, sentiment: Any = None) -> dict[str, Any]:
+    """Every metric of the suite as one JSON-able report (charts and files are written by evals.report).
+
+    ``sentiment``: the reader detection replays with; `redaccount eval` passes the operator's active reader
+    (the one every path uses); default: the reader of ``settings``' data dir (the shipped lexicon when fresh).
+    """
     from agent.sentiment import load_sentiment_model
     from graph.rules_policy import RulesPolicy
     from rules.detect import default_ruleset
@@ -119,11 +123,11 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
     # tests/rules/test_engine_differential.py); durable-rules' per-fact cost would dominate thousands of
     # assessments without changing one decision. Routing and compliance below use the production engine.
     th = Thresholds()
-    sentiment = CachedSentiment(load_sentiment_model(settings))
+    reader = CachedSentiment(sentiment if sentiment is not None else load_sentiment_model(settings))
     runs = {}
     for name, split in splits.items():
         t = time.perf_counter()
-        detector = Detector(th, sentiment, ReferenceEvaluator(engine.ruleset), settings.review_confidence_floor)
+        detector = Detector(th, reader, ReferenceEvaluator(engine.ruleset), settings.review_confidence_floor)
         runs[name] = replay(detector, split.truth, split.events_by_account(), DEFAULT_END, cfg.months,
                             step=timedelta(hours=cfg.step_hours))
         _timed(timings, f"replay_{name}", t)
@@ -184,6 +188,7 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
         "compliance": comp,
         "briefs": brief_report,
         "sentiment": senti,
+        "sentiment_reader": reader.version,
         "knowledge": know,
         "timings_s": timings,
     }

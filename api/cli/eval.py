@@ -53,6 +53,7 @@ def run(
     """Run the evaluation; exits 1 when a gate of evals/thresholds.yaml does not hold."""
     if ctx.invoked_subcommand is not None:
         return
+    from agent.sentiment import load_sentiment_model
     from evals.report import write_all
     from evals.runner import EvalConfig, run_eval
 
@@ -64,7 +65,8 @@ def run(
     cfg = EvalConfig.preset(full, data_dir=data_dir, out=out, llm=llm, accounts=accounts, capacity=capacity,
                             knowledge=not no_knowledge)
     with console.status("evaluating ..."):
-        report = run_eval(cfg)
+        # Detection is replayed with the operator's active reader: the one serve, score and workers use.
+        report = run_eval(cfg, sentiment=load_sentiment_model(load_settings()))
         paths = write_all(report, out)
     console.print(_table(report))
     console.print(f"wrote {', '.join(str(p) for p in paths)}")

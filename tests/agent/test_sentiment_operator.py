@@ -15,7 +15,6 @@ from agent.sentiment.refit import refit_sentiment
 from agent.sentiment.registry import active_version
 from agent.sentiment.training import scores
 from core.connectors.importer import run_import
-from core.db import open_database
 from core.feedback import collect, held_back
 from core.learning import learning_report
 from core.models import Band, Evidence, Outcome, RiskAssessment, RiskSignal, TimelineEntry
@@ -30,14 +29,7 @@ from tests.utils.csat_fixture import BAD, GOOD
 CSAT = Path(__file__).parent / "fixtures" / "zendesk_csat_ratings.json"
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", llm_enabled=False)
-
-
-@pytest.fixture
-def engine(settings: Settings) -> sa.Engine:
-    return open_database(settings)
+# `engine` (SQLite, and PostgreSQL when marked) and `settings` come from tests/conftest.py.
 
 
 def _accuracy(model, labels: list[OperatorLabel]) -> float:  # type: ignore[no-untyped-def]
