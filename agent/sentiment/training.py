@@ -112,8 +112,14 @@ def train_reader(settings: Settings, texts: Sequence[str], labels: Sequence[str]
     def factory() -> TrainedSentiment:
         return TrainedSentiment(**params)
 
-    metrics = cross_validate(texts, labels, factory, folds=folds) if len(texts) >= 2 * folds else {}
-    model = factory().fit(texts, labels)
+    # The encoder is the expensive part: encode each text once, for every fold and the final fit.
+    E = None
+    if params.get("embeddings"):
+        from agent.sentiment.features import normalise
+
+        E = factory().encoder().encode([normalise(t) for t in texts])
+    metrics = cross_validate(texts, labels, factory, folds=folds, embeddings=E) if len(texts) >= 2 * folds else {}
+    model = factory().fit(texts, labels, embeddings=E)
     manifest = Manifest(version=model.version, fingerprint=fingerprint(texts, labels), source=source,
                         n_train=len(texts), label_counts=model.meta["label_counts"], metrics=metrics,
                         params=dict(model.params), note=note)
