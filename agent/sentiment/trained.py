@@ -57,7 +57,7 @@ class TrainedSentiment:
         lexicon: bool = True,
         lexicon_scale: float = 1.0,
         embeddings: bool = False,
-        embed_margin: float = 0.35,
+        embed_margin: float = 0.5,
         embedding_weight: float = 0.5,
         ambiguity_margin: float = DEFAULT_AMBIGUITY_MARGIN,
         encoder: Any = None,
