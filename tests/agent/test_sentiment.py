@@ -302,3 +302,22 @@ def test_minilm_encoder_runs_offline_from_packaged_model() -> None:
     assert E.shape == (4, 384)
     assert np.allclose(np.linalg.norm(E, axis=1), 1.0, atol=1e-4)
     assert float(E[0] @ E[1]) > float(E[0] @ E[2])
+
+
+def test_train_reader_with_the_embedding_stage_encodes_once_and_reports_the_cascade(tmp_path: Path) -> None:
+    class Counting(_HashEncoder):
+        encoded = 0
+
+        def encode(self, texts: list[str]):  # type: ignore[no-untyped-def]
+            Counting.encoded += len(texts)
+            return super().encode(texts)
+
+    texts, labels = synthetic(60)
+    settings = Settings(data_dir=tmp_path)
+    model, manifest = train_reader(settings, texts, labels, source="test", folds=3,
+                                   params={"embeddings": True, "min_df": 1, "encoder": Counting()})
+    assert Counting.encoded == 60  # once for the CV folds and the final fit together
+    assert model.name == "trained-lr+minilm" and manifest.params["embeddings"] is True
+    cascade = manifest.metrics["cascade"]
+    assert 0.0 <= cascade["embedding_share"] <= 1.0 and cascade["accuracy"] == manifest.metrics["accuracy"]
+    assert manifest.metrics["cheap"]["accuracy"] > 0.5
