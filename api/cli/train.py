@@ -87,3 +87,23 @@ def sentiment(
                           value=manifest.metrics.get("accuracy"), n=manifest.n_train, activated=activate,
                           detail={"source": manifest.source, "macro_f1": manifest.metrics.get("macro_f1")})
     print(json.dumps(asdict(manifest), indent=2))
+
+
+@train_app.command("refit")
+def refit() -> None:
+    """Refit the reader and the risk weights from the operator's labels (what the scheduled job runs).
+
+    Each is activated only if it does not do worse on the held-back part of the labels; prints both results.
+    """
+    from agent.sentiment.refit import describe, refit_sentiment
+    from core.db import open_database
+    from rules.thresholds import load_thresholds
+    from rules.weights import describe as describe_weights
+    from rules.weights import refit_risk_weights
+
+    settings = load_settings()
+    engine = open_database(settings)
+    with console.status("refitting from the operator's labels ..."):
+        reader = refit_sentiment(settings, engine)
+        weights = refit_risk_weights(engine, load_thresholds(settings.thresholds_file), settings.data_dir)
+    print(json.dumps({"sentiment": describe(reader), "risk_weights": describe_weights(weights)}, indent=2))

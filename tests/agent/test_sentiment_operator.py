@@ -209,3 +209,20 @@ def test_collect_with_nothing_to_learn_from(engine: sa.Engine) -> None:
         OperatorLabel(kind=SENTIMENT, label="angry", source="csat", source_ref="x", actor="a", text="t")
     with pytest.raises(ValueError, match="needs the text"):
         OperatorLabel(kind=SENTIMENT, label="negative", source="csat", source_ref="x", actor="a")
+
+
+def test_refit_command_runs_both_refits(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli
+    from core.db import open_database
+
+    env = {"REDACCOUNT_DATA_DIR": str(tmp_path / "d"), "REDACCOUNT_LLM_ENABLED": "false"}
+    run_import(open_database(Settings(data_dir=tmp_path / "d")), "zendesk", [CSAT])
+    result = CliRunner().invoke(cli, ["train", "refit"], env=env)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["sentiment"]["activated"] and not out["risk_weights"]["activated"]
+    assert "too few cases" in out["risk_weights"]["reason"]
