@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.db import schema as t
-from core.store.dialect import _insert
+from core.store.dialect import upsert_on
 
 SENTIMENT, RISK = "sentiment", "risk"
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
@@ -61,11 +61,8 @@ def record_labels(engine: sa.Engine, labels: Iterable[OperatorLabel]) -> int:
     if not rows:
         return 0
     with engine.begin() as connection:
-        stmt = _insert(connection, t.operator_labels)
-        update = {c: stmt.excluded[c] for c in ("label", "text", "actor", "note", "detail", "created_at",
-                                                 "account_id", "escalation_id")}
-        connection.execute(stmt.on_conflict_do_update(index_elements=["kind", "source", "source_ref"], set_=update),
-                           rows)
+        upsert_on(connection, t.operator_labels, rows, ["kind", "source", "source_ref"],
+                  ["label", "text", "actor", "note", "detail", "created_at", "account_id", "escalation_id"])
     return len(rows)
 
 
