@@ -312,6 +312,19 @@ webhook_signatures = sa.Table(
 sa.Index("uq_escalations_open_account", escalations.c.account_id, unique=True,
          sqlite_where=escalations.c.closed_at.is_(None), postgresql_where=escalations.c.closed_at.is_(None))
 
+# --- i16: vendor sync (connectors/sync.py) ------------------------------------------------------------
+# Where each vendor stream (`zendesk:tickets`, `salesforce:Case`, ...) has read up to. A row moves only in the
+# transaction that stores the page's events, so a crash resumes at the first page not yet stored.
+sync_cursors = sa.Table(
+    "sync_cursors", metadata,
+    sa.Column("stream", sa.String(100), primary_key=True),
+    sa.Column("cursor", sa.Text),  # the vendor's cursor, next-page URL or start time; NULL: start from watermark
+    sa.Column("watermark", UtcDateTime()),  # newest record time stored: the restart point if a cursor expires
+    sa.Column("pages", sa.Integer, nullable=False, default=0),
+    sa.Column("events", sa.Integer, nullable=False, default=0),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
 # --- branch i14: what the operator taught the product, and how each reader did over time -----------------
 # One row per label with its provenance: a CSAT comment (source csat), a reviewer's correction at case
 # close (source review), an imported file (source csv). kind "sentiment" labels a text; kind "risk" labels

@@ -14,7 +14,7 @@ from agent.sentiment.llm_stage import ModelResolver, SentimentAnswer
 from agent.sentiment.refit import refit_sentiment
 from agent.sentiment.registry import active_version
 from agent.sentiment.training import scores
-from core.connectors.importer import run_import
+from connectors.importer import run_import
 from core.feedback import collect, held_back
 from core.learning import learning_report
 from core.models import Band, Evidence, Outcome, RiskAssessment, RiskSignal, TimelineEntry

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.connectors.base import MappingError
+from connectors.base import MappingError
+from core.models import Ticket
 from core.models.records import Channel, Priority, TicketStatus
 
 VENDOR = "zendesk"
@@ -69,3 +70,19 @@ def csat_score(value: Any) -> int | None:
     if text.isdigit() and 1 <= int(text) <= 5:
         return int(text)
     return {"good": 5, "bad": 1}.get(text.split("_")[0] if text.endswith("_with_comment") else text)
+
+
+def _raw(value: str | None, prefix: str) -> str | None:
+    return value[len(prefix):] if value and value.startswith(prefix) and value != NO_ORG else None
+
+
+def stored_state(ticket: Ticket) -> dict[str, Any]:
+    """A stored ticket as the Zendesk fields an audit replay tracks (the reverse of the mappings above)."""
+    priorities = {v: k for k, v in PRIORITIES.items()}
+    statuses = {TicketStatus.on_hold: "hold"}
+    return {"created_at": ticket.created_at.isoformat(), "subject": ticket.subject,
+            "organization_id": _raw(ticket.account_id, "zendesk:org:"),
+            "requester_id": _raw(ticket.contact_id, "zendesk:user:"),
+            "status": statuses.get(ticket.status, ticket.status.value), "priority": priorities[ticket.priority],
+            "assignee_id": _raw(ticket.assignee, "zendesk:user:"), "group_id": _raw(ticket.group, "zendesk:group:"),
+            "tags": sorted(ESCALATION_TAGS)[:1] if ticket.is_escalated else []}

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import time
 
-from core.connectors.base import MappingError, parse_time
+from connectors.base import MappingError, parse_time
 
 SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from core.connectors.base import (
+from connectors.base import (
     Mapping,
     MappingError,
     first_line,

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from core.connectors import hubspot, intercom, salesforce, zendesk
-from core.connectors.base import Emitted, Mapping
+from connectors import hubspot, intercom, salesforce, zendesk
+from connectors.base import Emitted, Mapping
 from core.db import schema as t
 from core.ingest import IngestError, ingest_batch
+from core.models import Ticket
+from core.store.records import find_tickets, sla_statuses
 
 TABLES = {
     "account.upserted": t.accounts, "contact.upserted": t.contacts, "ticket.upserted": t.tickets,
@@ -37,6 +39,7 @@ class ImportSummary:
     written: bool = False
     planned: list[Planned] = field(default_factory=list)
     skip_reasons: dict[str, int] = field(default_factory=dict)
+    fallbacks: dict[str, int] = field(default_factory=dict)  # values we filled in, by what we did
 
     def line(self) -> str:
         verb = "imported" if self.written else "would import"
@@ -53,31 +56,63 @@ def _existing(connection: sa.Connection, column: sa.Column, keys: set[str]) -> s
 
 
 def map_paths(vendor: str, paths: Sequence[Path], engine: sa.Engine | None = None,
-              on_file: Callable[[Path], None] | None = None) -> Mapping:
+              on_file: Callable[[Path], None] | None = None, strict: bool = False,
+              ticket_id: str | None = None) -> Mapping:
+    """Map a vendor's files; `strict` refuses records that need a fallback, `ticket_id` names the ticket
+    of Zendesk comment lists."""
     if vendor == "zendesk":
-        lookup = _ticket_accounts(engine) if engine is not None else None
-        return zendesk.map_files(paths, lookup, on_file)
-    connectors = {"salesforce": salesforce, "hubspot": hubspot, "intercom": intercom}
+        lookup = known_tickets(engine) if engine is not None else None
+        return zendesk.map_files(paths, lookup, on_file, Mapping(strict=strict), ticket_id,
+                                 known_sla(engine) if engine is not None else None)
+    if vendor == "salesforce":
+        return salesforce.map_files(paths, on_file, Mapping(strict=strict))
+    connectors = {"hubspot": hubspot, "intercom": intercom}
     if vendor not in connectors:
         raise ValueError(f"unknown vendor {vendor!r}")
     return connectors[vendor].map_files(paths, on_file)
 
 
-def _ticket_accounts(engine: sa.Engine) -> Callable[[str], str | None]:
-    cache: dict[str, str | None] = {}
+class StoredTicketLookup:
+    """Stored tickets by our id, cached; `prefetch` reads a page's worth in one query."""
+
+    def __init__(self, engine: sa.Engine):
+        self._engine = engine
+        self._cache: dict[str, Ticket | None] = {}
+
+    def prefetch(self, ticket_ids: list[str]) -> None:
+        missing = sorted({i for i in ticket_ids if i not in self._cache})
+        if missing:
+            found = find_tickets(self._engine, missing)
+            self._cache.update({i: found.get(i) for i in missing})
+
+    def __call__(self, ticket_id: str) -> Ticket | None:
+        self.prefetch([ticket_id])
+        return self._cache[ticket_id]
+
+
+def known_tickets(engine: sa.Engine) -> StoredTicketLookup:
+    """A cached lookup of stored tickets by our id (`zendesk:ticket:1`), for records that name only a ticket."""
+    return StoredTicketLookup(engine)
+
+
+def known_sla(engine: sa.Engine) -> Callable[[str], str | None]:
+    """A lookup of stored SLA outcomes: a fulfil read after its breach (a later sync run) stays a breach."""
+    return lambda sla_id: sla_statuses(engine, [sla_id]).get(sla_id)
+
+
+def ticket_accounts(engine: sa.Engine) -> Callable[[str], str | None]:
+    tickets = known_tickets(engine)
 
     def lookup(ticket: str) -> str | None:
-        if ticket not in cache:
-            with engine.connect() as connection:
-                cache[ticket] = connection.scalar(sa.select(t.tickets.c.account_id).where(t.tickets.c.id == ticket))
-        return cache[ticket]
+        found = tickets(ticket)
+        return found.account_id if found else None
 
     return lookup
 
 
 def plan(engine: sa.Engine, vendor: str, files: int, mapping: Mapping) -> ImportSummary:
     """Classify each event: created (new record), updated (known record, new version) or skipped."""
-    summary = ImportSummary(vendor, files)
+    summary = ImportSummary(vendor, files, fallbacks=mapping.fallback_counts())
     for skipped in mapping.skipped:
         summary.skip_reasons[skipped.reason] = summary.skip_reasons.get(skipped.reason, 0) + 1
     summary.skipped = len(mapping.skipped)
@@ -110,9 +145,10 @@ def plan(engine: sa.Engine, vendor: str, files: int, mapping: Mapping) -> Import
 
 
 def run_import(engine: sa.Engine, vendor: str, paths: Sequence[Path], dry_run: bool = False,
-               on_file: Callable[[Path], None] | None = None) -> ImportSummary:
+               on_file: Callable[[Path], None] | None = None, strict: bool = False,
+               ticket_id: str | None = None) -> ImportSummary:
     """Map, validate and (unless dry_run) write all files in one transaction; any problem writes nothing."""
-    mapping = map_paths(vendor, paths, engine, on_file)
+    mapping = map_paths(vendor, paths, engine, on_file, strict, ticket_id)
     if mapping.problems:
         raise IngestError(mapping.problems)
     summary = plan(engine, vendor, len(paths), mapping)
@@ -126,7 +162,7 @@ def run_import(engine: sa.Engine, vendor: str, paths: Sequence[Path], dry_run: b
 
 def import_zendesk_documents(engine: sa.Engine, documents: Sequence[tuple[str, object]]) -> ImportSummary:
     """Map decoded Zendesk bodies (e.g. one webhook delivery) and write them like a one-file import."""
-    mapping = zendesk.map_documents(documents, known_ticket_accounts=_ticket_accounts(engine))
+    mapping = zendesk.map_documents(documents, known_tickets=known_tickets(engine))
     if mapping.problems:
         raise IngestError(mapping.problems)
     summary = plan(engine, "zendesk", len(documents), mapping)

@@ -10,15 +10,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from core.connectors import zendesk_history as history
-from core.connectors import zendesk_values as zv
-from core.connectors.base import (
+from connectors import zendesk_events as events
+from connectors import zendesk_history as history
+from connectors import zendesk_values as zv
+from connectors.base import (
     EPOCH,
     Mapping,
     MappingError,
+    NoStoredTickets,
+    StoredTickets,
+    content_id,
     first_line,
     load_json,
     number,
@@ -38,7 +43,7 @@ DOC_KEYS = {
     "ticket_metric_events": "ticket_metric_events", "satisfaction_ratings": "satisfaction_ratings",
     "satisfaction_rating": "satisfaction_ratings", "organizations": "organizations",
     "organization": "organizations", "users": "users", "user": "users", "sla_policies": "sla_policies",
-    "sla_policy": "sla_policies",
+    "sla_policy": "sla_policies", "metric_sets": "ticket_metrics", "ticket_events": "ticket_events", "ticket_event": "ticket_events",
 }
 ARR_FIELDS = ("arr", "annual_recurring_revenue", "annual_revenue", "arr_usd")
 TIER_FIELDS = ("tier", "account_tier", "segment")
@@ -49,6 +54,7 @@ class Item:
     source: str
     position: str
     record: dict[str, Any]
+    context: dict[str, Any] | None = None  # the ticket of the same response (`{"ticket": ..., "audit": ...}`)
 
 
 @dataclass
@@ -59,13 +65,22 @@ class ZendeskBatch:
     orgs: dict[str, dict[str, Any]] = field(default_factory=dict)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     tickets: dict[str, dict[str, Any]] = field(default_factory=dict)  # latest version by updated_at
-    known_ticket_accounts: Callable[[str], str | None] = lambda _ticket: None
+    known_tickets: StoredTickets = field(default_factory=NoStoredTickets)  # stored tickets, by our id
+    ticket_hint: str | None = None  # `--ticket-id`: the ticket of comment lists that do not name it
+    known_sla: Callable[[str], str | None] = lambda _sla: None  # stored SLA outcomes, by SLA record id
+
+    def enclosing_ticket(self, item: Item) -> str | None:
+        """The ticket a record belongs to when the record does not say: same response, then --ticket-id."""
+        if item.context is not None and item.context.get("id") not in (None, ""):
+            return str(item.context["id"])
+        return self.ticket_hint
 
     def ticket_account(self, raw_ticket: str) -> str:
         ticket = self.tickets.get(raw_ticket)
         if ticket is not None:
             return zv.org_id(optional_id(ticket.get("organization_id"), "/organization_id"))
-        return self.known_ticket_accounts(zv.ticket_id(raw_ticket)) or zv.NO_ORG
+        stored = self.known_tickets(zv.ticket_id(raw_ticket))
+        return stored.account_id if stored else zv.NO_ORG
 
     def user_org(self, raw_user: str | None) -> str | None:
         user = self.users.get(raw_user or "")
@@ -84,10 +99,12 @@ def _collect(batch: ZendeskBatch, source: str, doc: Any, mapping: Mapping) -> No
         mapping.problem(source, "/", "not a recognised Zendesk API response: expected one of the keys "
                                      + ", ".join(sorted(set(DOC_KEYS))))
         return
+    single = doc.get("ticket")
+    context = single if isinstance(single, dict) else None
     for key in found:
         try:
             for where, record in records_at(doc, key):
-                batch.items[DOC_KEYS[key]].append(Item(source, where, record))
+                batch.items[DOC_KEYS[key]].append(Item(source, where, record, context))
         except MappingError as exc:
             mapping.problem(source, exc.pointer, str(exc))
 
@@ -111,6 +128,27 @@ def _index(batch: ZendeskBatch, mapping: Mapping) -> None:
             batch.tickets[raw] = item.record
 
 
+def record_time(mapping: Mapping, item: Item, keys: tuple[str, ...], what: str) -> tuple[datetime, bool]:
+    """The record's own time (first of `keys`), else the enclosing ticket's, else the import time.
+
+    Returns (time, exact); a fallback is reported, and refused in strict mode."""
+    for key in keys:
+        if item.record.get(key) not in (None, ""):
+            return parse_time(item.record[key], f"{item.position}/{key}"), True
+    refusal = f"{what} has no {' or '.join(keys)}"
+    enclosing = item.context.get("updated_at") if item.context else None
+    if enclosing:
+        mapping.fallback(item.source, item.position, refusal, f"{what} without {keys[0]}: dated by its ticket")
+        return parse_time(enclosing, "/ticket/updated_at"), False
+    mapping.fallback(item.source, item.position, refusal, f"{what} without {keys[0]}: dated at import time")
+    return mapping.now, False
+
+
+def _version(record: dict[str, Any], when: datetime, exact: bool) -> str:
+    # Exact times name the version; a fallback time would change on every import, the content does not.
+    return stamp(when) if exact else content_id(record)
+
+
 def _account(mapping: Mapping, item: Item, batch: ZendeskBatch) -> None:
     org, at = item.record, item.position
     raw = vendor_id(org.get("id"), at + "/id")
@@ -120,9 +158,9 @@ def _account(mapping: Mapping, item: Item, batch: ZendeskBatch) -> None:
     label = next((fields.get(k) for k in TIER_FIELDS if fields.get(k)), None)
     tags = {str(t).lower() for t in org.get("tags") or []}
     label = label or next((t for t in ("strategic", "enterprise", "mid_market", "smb") if t in tags), None)
-    updated = parse_time(org.get("updated_at") or org.get("created_at"), at + "/updated_at")
+    updated, exact = record_time(mapping, item, ("updated_at", "created_at"), f"organization {raw}")
     name = str(org.get("name") or f"Zendesk organization {raw}")
-    mapping.emit(item.source, at, "account.upserted", f"zendesk:org:{raw}:{stamp(updated)}", updated,
+    mapping.emit(item.source, at, "account.upserted", f"zendesk:org:{raw}:{_version(org, updated, exact)}", updated,
                  {"id": zv.org_id(raw), "name": name, "arr": arr, "tier": tier_for(arr, label),
                   "renewal_date": _date(fields.get("renewal_date"))}, zv.VENDOR)
 
@@ -139,10 +177,11 @@ def _contact(mapping: Mapping, item: Item, batch: ZendeskBatch) -> None:
     if str(user.get("role") or "end-user") in zv.STAFF_ROLES:
         mapping.skip(item.source, at, f"user {raw} is staff ({user.get('role')}), not a customer contact")
         return
-    updated = parse_time(user.get("updated_at") or user.get("created_at"), at + "/updated_at")
+    updated, exact = record_time(mapping, item, ("updated_at", "created_at"), f"user {raw}")
     org = optional_id(user.get("organization_id"), at + "/organization_id")
     fields = user.get("user_fields") or {}
-    mapping.emit(item.source, at, "contact.upserted", f"zendesk:user:{raw}:{stamp(updated)}", updated,
+    mapping.emit(item.source, at, "contact.upserted", f"zendesk:user:{raw}:{_version(user, updated, exact)}",
+                 updated,
                  {"id": zv.user_id(raw), "account_id": zv.org_id(org), "name": user.get("name") or user.get("email")
                   or f"Zendesk user {raw}", "email": user.get("email"), "title": fields.get("title"),
                   "is_key_stakeholder": bool(fields.get("key_stakeholder") or fields.get("is_key_stakeholder"))},
@@ -187,13 +226,18 @@ def _ticket(mapping: Mapping, item: Item, batch: ZendeskBatch, metrics: dict[str
     if str(ticket.get("status", "")).lower() == "deleted":
         mapping.skip(item.source, at, f"ticket {raw} is deleted")
         return
+    updated, exact = record_time(mapping, item, ("updated_at", "created_at"), f"ticket {raw}")
+    if not ticket.get("created_at"):
+        if ticket.get("updated_at"):
+            mapping.fallback(item.source, at + "/created_at", f"ticket {raw} has no created_at",
+                             "ticket without created_at: created at its last update")
+        ticket = {**ticket, "created_at": updated.isoformat(), "updated_at": updated.isoformat()}
     payload = ticket_payload(ticket, at, metrics.get(raw), policies.get(raw))
     if payload["account_id"] == zv.NO_ORG:
         requester_org = batch.user_org(optional_id(ticket.get("requester_id"), at + "/requester_id"))
         payload["account_id"] = zv.org_id(requester_org)
-    updated = parse_time(ticket.get("updated_at") or ticket.get("created_at"), at + "/updated_at")
-    mapping.emit(item.source, at, "ticket.upserted", f"zendesk:ticket:{raw}:{stamp(updated)}", updated,
-                 payload, zv.VENDOR)
+    mapping.emit(item.source, at, "ticket.upserted", f"zendesk:ticket:{raw}:{_version(item.record, updated, exact)}",
+                 updated, payload, zv.VENDOR)
 
 
 def _rating(mapping: Mapping, item: Item, batch: ZendeskBatch) -> None:
@@ -204,10 +248,11 @@ def _rating(mapping: Mapping, item: Item, batch: ZendeskBatch) -> None:
         mapping.skip(item.source, at, f"satisfaction rating {raw} has no score ({rating.get('score')!r})")
         return
     ticket = optional_id(rating.get("ticket_id"), at + "/ticket_id")
-    created = parse_time(rating.get("updated_at") or rating.get("created_at"), at + "/created_at")
+    created, exact = record_time(mapping, item, ("updated_at", "created_at"), f"satisfaction rating {raw}")
     account = batch.ticket_account(ticket) if ticket else zv.org_id(batch.user_org(
         optional_id(rating.get("requester_id"), at + "/requester_id")))
-    mapping.emit(item.source, at, "csat.recorded", f"zendesk:rating:{raw}:{stamp(created)}", created,
+    mapping.emit(item.source, at, "csat.recorded", f"zendesk:rating:{raw}:{_version(rating, created, exact)}",
+                 created,
                  {"id": f"zendesk:rating:{raw}", "account_id": account,
                   "ticket_id": zv.ticket_id(ticket) if ticket else None, "score": score,
                   "comment": rating.get("comment") or None, "created_at": created}, zv.VENDOR)
@@ -225,16 +270,29 @@ def _placeholders(mapping: Mapping) -> None:
                      {"id": account, "name": name, "arr": 0, "tier": "smb"}, zv.VENDOR, placeholder=True)
 
 
+def _prefetch_tickets(batch: ZendeskBatch) -> None:
+    # Audits, comments, metric events and ratings name tickets this batch may not describe: one query for all.
+    named = {str(i.record.get("ticket_id")) for kind in ("audits", "comments", "ticket_metric_events",
+                                                        "satisfaction_ratings") for i in batch.items[kind]}
+    batch.known_tickets.prefetch([zv.ticket_id(raw) for raw in sorted(named - set(batch.tickets))
+                                  if raw not in ("None", "")])
+
+
 def map_documents(documents: Sequence[tuple[str, Any]], mapping: Mapping | None = None,
-                  known_ticket_accounts: Callable[[str], str | None] | None = None) -> Mapping:
+                  known_tickets: StoredTickets | None = None,
+                  ticket_id: str | None = None, known_sla: Callable[[str], str | None] | None = None) -> Mapping:
     """Map decoded Zendesk response bodies (source name, JSON) onto events."""
     mapping = mapping or Mapping()
-    batch = ZendeskBatch()
-    if known_ticket_accounts:
-        batch.known_ticket_accounts = known_ticket_accounts
+    batch = ZendeskBatch(ticket_hint=ticket_id)
+    if known_sla:
+        batch.known_sla = known_sla
+    if known_tickets:
+        batch.known_tickets = known_tickets
     for source, doc in documents:
         _collect(batch, source, doc, mapping)
+    events.to_audits(batch, mapping)
     _index(batch, mapping)
+    _prefetch_tickets(batch)
     metrics = history.metrics_by_ticket(batch, mapping)
     policies = history.sla_policy_titles(batch, mapping)
     steps: list[tuple[str, Callable[[Mapping, Item, ZendeskBatch], None]]] = [
@@ -256,10 +314,11 @@ def map_documents(documents: Sequence[tuple[str, Any]], mapping: Mapping | None 
     return mapping
 
 
-def map_files(paths: Sequence[Path], known_ticket_accounts: Callable[[str], str | None] | None = None,
-              on_file: Callable[[Path], None] | None = None) -> Mapping:
+def map_files(paths: Sequence[Path], known_tickets: StoredTickets | None = None,
+              on_file: Callable[[Path], None] | None = None, mapping: Mapping | None = None,
+              ticket_id: str | None = None, known_sla: Callable[[str], str | None] | None = None) -> Mapping:
     """Read and map Zendesk API response files; problems carry file and JSON pointer or line."""
-    mapping = Mapping()
+    mapping = mapping or Mapping()
     documents = []
     for path in paths:
         doc = load_json(path, mapping)
@@ -267,7 +326,7 @@ def map_files(paths: Sequence[Path], known_ticket_accounts: Callable[[str], str 
             documents.append((str(path), doc))
         if on_file:
             on_file(path)
-    return map_documents(documents, mapping, known_ticket_accounts)
+    return map_documents(documents, mapping, known_tickets, ticket_id, known_sla)
 
 
 __all__ = ["map_documents", "map_files", "pointer", "ticket_payload"]

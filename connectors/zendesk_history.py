@@ -7,11 +7,12 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from core.connectors import zendesk_values as zv
-from core.connectors.base import (
+from connectors import zendesk_values as zv
+from connectors.base import (
     EPOCH,
     Mapping,
     MappingError,
+    content_id,
     optional_id,
     optional_time,
     parse_time,
@@ -21,7 +22,7 @@ from core.connectors.base import (
 from core.models.records import AuthorSide, TicketStatus
 
 if TYPE_CHECKING:
-    from core.connectors.zendesk import Item, ZendeskBatch
+    from connectors.zendesk import Item, ZendeskBatch
 
 TRACKED = ("status", "priority", "assignee_id", "group_id", "organization_id", "requester_id", "subject", "tags")
 OPEN_AGAIN = {"new", "open", "pending", "hold"}
@@ -92,15 +93,17 @@ def _message(mapping: Mapping, source: str, at: str, batch: ZendeskBatch, commen
 def comment(mapping: Mapping, item: Item, batch: ZendeskBatch) -> None:
     """A comment from the Ticket Comments API; its ticket id comes from the record or the file name."""
     record = item.record
-    ticket = optional_id(record.get("ticket_id"), item.position + "/ticket_id")
+    ticket = optional_id(record.get("ticket_id"), item.position + "/ticket_id") or batch.enclosing_ticket(item)
     if ticket is None:
         named = _TICKET_IN_NAME.search(item.source.rsplit("/", 1)[-1])
         if named is None:
-            raise MappingError(item.position, "a comments response does not name its ticket: name the file after "
-                                              "it, e.g. ticket-35436-comments.json")
+            raise MappingError(item.position, "a comments response does not name its ticket: pass --ticket-id, "
+                                              "or name the file after it, e.g. ticket-35436-comments.json")
         ticket = named.group(1)
     known = batch.tickets.get(ticket) or {}
-    created = parse_time(record.get("created_at"), item.position + "/created_at")
+    from connectors.zendesk import record_time
+
+    created, _exact = record_time(mapping, item, ("created_at",), f"comment {record.get('id')}")
     requester = optional_id(known.get("requester_id"), item.position + "/requester_id")
     _message(mapping, item.source, item.position, batch, record, ticket, created, record.get("via"), requester)
 
@@ -114,6 +117,14 @@ def audits(mapping: Mapping, batch: ZendeskBatch, policies: dict[str, str]) -> N
     by_ticket: dict[str, list[Item]] = defaultdict(list)
     for item in batch.items["audits"]:
         try:
+            if item.record.get("ticket_id") in (None, ""):
+                # An audit inside a ticket-update response: the ticket is the response's own.
+                ticket = batch.enclosing_ticket(item)
+                if ticket is None:
+                    raise MappingError(item.position + "/ticket_id", "an audit without ticket_id needs its ticket: "
+                                                                     "the response's ticket or --ticket-id")
+                item.record = {**item.record, "ticket_id": ticket}
+            _complete_audit(mapping, item)
             by_ticket[vendor_id(item.record.get("ticket_id"), item.position + "/ticket_id")].append(item)
         except MappingError as exc:
             mapping.problem(item.source, exc.pointer, str(exc))
@@ -125,9 +136,22 @@ def audits(mapping: Mapping, batch: ZendeskBatch, policies: dict[str, str]) -> N
             mapping.problem(items[0].source, exc.pointer, str(exc))
 
 
+def _complete_audit(mapping: Mapping, item: Item) -> None:
+    """The Update Ticket response's audit has neither id nor created_at: fill both in, and say so."""
+    from connectors.zendesk import record_time
+
+    if item.record.get("created_at") in (None, ""):
+        when, _exact = record_time(mapping, item, ("created_at",), "audit")
+        item.record = {**item.record, "created_at": when.isoformat()}
+    if item.record.get("id") in (None, ""):
+        mapping.fallback(item.source, item.position + "/id", "an audit needs its id",
+                         "audit without id: id made from its content")
+        item.record = {**item.record, "id": content_id(item.record)}
+
+
 def _replay(mapping: Mapping, batch: ZendeskBatch, ticket: str, items: list[Item], rated: bool,
             policy: str | None) -> None:
-    from core.connectors.zendesk import ticket_payload
+    from connectors.zendesk import ticket_payload
 
     timed = sorted(((parse_time(i.record.get("created_at"), i.position + "/created_at"), i) for i in items),
                    key=lambda pair: (pair[0], str(pair[1].record.get("id"))))
@@ -135,6 +159,12 @@ def _replay(mapping: Mapping, batch: ZendeskBatch, ticket: str, items: list[Item
     state: dict[str, Any] = {"id": ticket, "created_at": known.get("created_at") or timed[0][0].isoformat(),
                              "subject": known.get("subject"), "organization_id": known.get("organization_id")}
     reopens, solved_at = 0, None
+    stored = None if known else batch.known_tickets(zv.ticket_id(ticket))
+    if stored is not None:
+        # Audits of a ticket this batch does not describe (a later page of the ticket-events export): start
+        # from what is stored, so a snapshot keeps its account, requester and subject.
+        state.update(zv.stored_state(stored))
+        reopens, solved_at = stored.reopen_count, stored.solved_at
     for created, item in timed:
         changed = False
         for index, event in enumerate(item.record.get("events") or []):
@@ -211,7 +241,9 @@ def metric_event(mapping: Mapping, item: Item, batch: ZendeskBatch) -> None:
     key = (str(event.get("ticket_id")), event.get("metric"), event.get("instance_id"))
     siblings = [i.record for i in batch.items["ticket_metric_events"]
                 if (str(i.record.get("ticket_id")), i.record.get("metric"), i.record.get("instance_id")) == key]
-    if kind == "fulfill" and not any(s.get("type") == "breach" for s in siblings):
+    sla_id = f"zendesk:sla:{ticket}:{event.get('metric')}:{event.get('instance_id')}"
+    breached = any(s.get("type") == "breach" for s in siblings) or batch.known_sla(sla_id) == "breached"
+    if kind == "fulfill" and not breached:
         status = "met"
     elif kind == "breach":
         status = "breached"
@@ -222,7 +254,7 @@ def metric_event(mapping: Mapping, item: Item, batch: ZendeskBatch) -> None:
     due = when if kind == "breach" else _due(siblings) or when
     raw = vendor_id(event.get("id"), at + "/id")
     mapping.emit(item.source, at, "sla.recorded", f"zendesk:metric_event:{raw}", when,
-                 {"id": f"zendesk:sla:{ticket}:{event.get('metric')}:{event.get('instance_id')}",
+                 {"id": sla_id,
                   "ticket_id": zv.ticket_id(ticket), "account_id": batch.ticket_account(ticket), "metric": metric,
                   "status": status, "due_at": due, "occurred_at": when}, zv.VENDOR)
 
@@ -246,7 +278,7 @@ def webhook_event(mapping: Mapping, item: Item, batch: ZendeskBatch) -> None:
     detail = body.get("detail")
     if not isinstance(detail, dict):
         raise MappingError("/detail", "expected the ticket as an object")
-    from core.connectors.zendesk import ticket_payload
+    from connectors.zendesk import ticket_payload
 
     ticket = vendor_id(detail.get("id"), "/detail/id")
     if detail.get("status") and detail.get("created_at"):

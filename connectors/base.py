@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
 from core.events import EVENT_ADAPTER, _Envelope
 from core.ingest import IngestProblem
+from core.models import Ticket
 from core.models.records import ArrTier
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -30,6 +32,25 @@ _TIER_WORDS = {
     "midmarket": ArrTier.mid_market, "mid_market": ArrTier.mid_market, "mid-market": ArrTier.mid_market,
     "mid market": ArrTier.mid_market, "smb": ArrTier.smb, "small business": ArrTier.smb,
 }
+
+
+class StoredTickets(Protocol):
+    """Tickets already stored, by our id: records that only name a ticket take its account from here."""
+
+    def __call__(self, ticket_id: str) -> Ticket | None: ...
+
+    def prefetch(self, ticket_ids: list[str]) -> None:
+        """Look many up at once (one query per page instead of one per ticket)."""
+
+
+class NoStoredTickets:
+    """The lookup for mapping without a database (dry mapping, unit tests)."""
+
+    def __call__(self, ticket_id: str) -> Ticket | None:
+        return None
+
+    def prefetch(self, ticket_ids: list[str]) -> None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -68,15 +89,41 @@ class Skipped:
 
 
 @dataclass
+class Fallback:
+    """A value the vendor left out that we filled in (and say so): e.g. the import time for a missing date."""
+
+    source: str
+    position: str
+    note: str
+
+
+@dataclass
 class Mapping:
-    """What a connector made of a set of files: events, deliberately skipped items and problems."""
+    """What a connector made of a set of files: events, deliberately skipped items, fallbacks and problems.
+
+    `strict` turns every fallback into a problem (the record is refused), for operators who want that."""
 
     emitted: list[Emitted] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     problems: list[IngestProblem] = field(default_factory=list)
+    fallbacks: list[Fallback] = field(default_factory=list)
+    strict: bool = False
+    now: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
 
     def problem(self, source: str, position: str, message: str, line: int = 0) -> None:
         self.problems.append(ConnectorProblem(source, line, position or "/", message))
+
+    def fallback(self, source: str, position: str, refusal: str, note: str) -> None:
+        """Record a fallback; in strict mode raise `refusal` at `position` instead."""
+        if self.strict:
+            raise MappingError(position, refusal)
+        self.fallbacks.append(Fallback(source, position, note))
+
+    def fallback_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for item in self.fallbacks:
+            counts[item.note] = counts.get(item.note, 0) + 1
+        return counts
 
     def skip(self, source: str, position: str, reason: str) -> None:
         self.skipped.append(Skipped(source, position, reason))
@@ -89,9 +136,10 @@ class Mapping:
         try:
             event = EVENT_ADAPTER.validate_python(body)
         except ValidationError as exc:
-            for error in exc.errors():
-                loc = [str(p) for p in error["loc"][1:]]  # drop the discriminator tag
-                self.problem(source, position, f"{'.'.join(loc) or 'envelope'}: {error['msg']}", line)
+            # One line per refused record, naming every field that failed.
+            reasons = ["{}: {}".format(".".join(str(p) for p in e["loc"][1:]) or "envelope", e["msg"])
+                       for e in exc.errors()]  # loc[0] is the discriminator tag
+            self.problem(source, position, "; ".join(reasons), line)
             return
         self.emitted.append(Emitted(event, source, position, line, placeholder))
 
@@ -165,6 +213,12 @@ def parse_time(value: Any, where: str) -> datetime:
 
 def optional_time(value: Any, where: str) -> datetime | None:
     return None if value in (None, "") else parse_time(value, where)
+
+
+def content_id(payload: dict[str, Any]) -> str:
+    """A stable id suffix from a record's content: re-importing the same record gives the same event id."""
+    blob = json.dumps(payload, sort_keys=True, default=str).encode()
+    return "h" + hashlib.sha256(blob).hexdigest()[:16]
 
 
 def stamp(dt: datetime) -> str:

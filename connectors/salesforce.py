@@ -8,19 +8,18 @@ whose header row holds API field names in any letter case (CRLF or LF, final new
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.connectors.base import (
+from connectors.base import (
     EPOCH,
     Mapping,
     MappingError,
     boolean,
+    content_id,
     first_line,
     load_json,
     number,
@@ -85,6 +84,10 @@ def _json_record(item: Any, source: str, at: str, out: list[Record], mapping: Ma
             continue
         if key != "attributes":
             record.fields[key.lower()] = value
+    url = str(attributes.get("url") or "")
+    if not record.fields.get("id") and f"/sobjects/{record.kind}/" in url:
+        # A query that did not select Id still names the record: /services/data/vXX.X/sobjects/Account/001...
+        record.fields["id"] = url.rstrip("/").rsplit("/", 1)[1]
     if parent is not None and record.kind in PARENT_FIELD:
         record.fields.setdefault(PARENT_FIELD[record.kind], "@" + (parent.ref or str(parent.fields.get("id"))))
     out.append(record)
@@ -137,11 +140,6 @@ def _from_csv(path: Path, text: str, out: list[Record], mapping: Mapping) -> Non
         mapping.problem(source, "(row)", f"malformed CSV: {exc}", line=reader.line_num)
 
 
-def _content_id(payload: dict[str, Any]) -> str:
-    blob = json.dumps(payload, sort_keys=True, default=str).encode()
-    return "h" + hashlib.sha256(blob).hexdigest()[:16]
-
-
 def _modified(fields: dict[str, Any], at: str):  # type: ignore[no-untyped-def]
     for key in ("lastmodifieddate", "systemmodstamp", "createddate"):
         if fields.get(key):
@@ -150,17 +148,27 @@ def _modified(fields: dict[str, Any], at: str):  # type: ignore[no-untyped-def]
 
 
 class _Resolver:
-    """Record ids: the Salesforce Id, or the tree-import referenceId; `@Ref` links resolve to those."""
+    """Record ids: the Salesforce Id, or the tree-import referenceId; `@Ref` links resolve to those.
 
-    def __init__(self, records: list[Record]):
+    Seed data without either (a CSV of account names) gets an id made from the record's content, reported
+    as a fallback; strict mode refuses such records instead."""
+
+    def __init__(self, records: list[Record], mapping: Mapping):
         self.refs = {r.ref: r for r in records if r.ref}
+        self.mapping = mapping
+        self._made: dict[int, str] = {}
 
     def own(self, record: Record) -> str:
         if record.fields.get("id"):
             return str(record.fields["id"])
         if record.ref:
             return f"ref-{record.ref}"
-        raise MappingError(record.position + "/Id", f"{record.kind} has neither Id nor attributes.referenceId")
+        if id(record) not in self._made:
+            self.mapping.fallback(record.source, record.position + "/Id",
+                                  f"{record.kind} has neither Id nor attributes.referenceId",
+                                  f"{record.kind} without Id: id made from its content")
+            self._made[id(record)] = content_id({"kind": record.kind, **record.fields})
+        return self._made[id(record)]
 
     def link(self, record: Record, field: str) -> str | None:
         value = record.fields.get(field)
@@ -175,14 +183,31 @@ class _Resolver:
         return text
 
 
+def _created(mapping: Mapping, record: Record) -> Any:
+    """CreatedDate, else the modified date, else the import time (each fallback reported)."""
+    f, at = record.fields, record.position
+    if f.get("createddate"):
+        return parse_time(f["createddate"], at + "/CreatedDate")
+    modified = _modified(f, at)
+    refusal = f"a {record.kind} needs CreatedDate (include it in the query or export)"
+    if modified is not None:
+        mapping.fallback(record.source, at + "/CreatedDate", refusal,
+                         f"{record.kind} without CreatedDate: dated by its last modification")
+        return modified
+    mapping.fallback(record.source, at + "/CreatedDate", refusal,
+                     f"{record.kind} without CreatedDate: dated at import time")
+    return mapping.now
+
+
 def _emit(mapping: Mapping, r: Record, kind: str, record_id: str, when: Any, payload: dict[str, Any],
           prefix: str) -> None:
     occurred = when or EPOCH
-    suffix = stamp(when) if when else _content_id(payload)
+    suffix = stamp(when) if when else content_id(payload)
     mapping.emit(r.source, r.position, kind, f"{prefix}:{suffix}", occurred, payload, VENDOR, r.line)
 
 
-def _map(record: Record, resolve: _Resolver, cases: dict[str, Record], mapping: Mapping) -> None:
+def _map(record: Record, resolve: _Resolver, cases: dict[str, Record], mapping: Mapping,
+         known_case_accounts: Callable[[str], str | None]) -> None:
     f, at = record.fields, record.position
     rid = resolve.own(record)
     when = _modified(f, at)
@@ -209,9 +234,10 @@ def _map(record: Record, resolve: _Resolver, cases: dict[str, Record], mapping: 
         if not text:
             mapping.skip(record.source, at, "CaseComment without CommentBody")
             return
-        created = parse_time(f.get("createddate"), at + "/CreatedDate")
+        created = _created(mapping, record)
+        stored = None if case else known_case_accounts(f"salesforce:case:{parent}")
         payload = {"id": f"salesforce:casecomment:{rid}", "ticket_id": f"salesforce:case:{parent}",
-                   "account_id": f"salesforce:account:{account}" if account else NO_ACCOUNT,
+                   "account_id": f"salesforce:account:{account}" if account else (stored or NO_ACCOUNT),
                    "author_side": "agent" if boolean(f.get("ispublished"), at + "/IsPublished") else "internal",
                    "author_id": f"salesforce:user:{f['createdbyid']}" if f.get("createdbyid") else None,
                    "text": str(text), "created_at": created}
@@ -230,9 +256,7 @@ def _case(record: Record, rid: str, when: Any, resolve: _Resolver, mapping: Mapp
     raw_priority = str(f.get("priority") or "medium").strip().lower()
     if raw_priority not in PRIORITIES:
         raise MappingError(at + "/Priority", f"unknown Case Priority {f.get('priority')!r}")
-    if not f.get("createddate"):
-        raise MappingError(at + "/CreatedDate", "a Case needs CreatedDate (include it in the query or export)")
-    created = parse_time(f.get("createddate"), at + "/CreatedDate")
+    created = _created(mapping, record)
     account, contact = resolve.link(record, "accountid"), resolve.link(record, "contactid")
     escalated = boolean(f.get("isescalated"), at + "/IsEscalated") or raw_status == "escalated"
     payload = {"id": f"salesforce:case:{rid}", "account_id": f"salesforce:account:{account}" if account else NO_ACCOUNT,
@@ -251,8 +275,38 @@ def _case(record: Record, rid: str, when: Any, resolve: _Resolver, mapping: Mapp
                       "created_at": created}, VENDOR, record.line)
 
 
-def map_files(paths: Sequence[Path], on_file: Callable[[Path], None] | None = None) -> Mapping:
-    mapping = Mapping()
+def _map_records(records: list[Record], mapping: Mapping,
+                 known_case_accounts: Callable[[str], str | None] | None) -> Mapping:
+    resolve = _Resolver(records, mapping)
+    lookup = known_case_accounts or (lambda _case: None)
+    cases: dict[str, Record] = {}
+    for record in records:
+        if record.kind == "Case":
+            try:
+                cases[resolve.own(record)] = record
+            except MappingError:
+                pass
+    for record in records:
+        try:
+            _map(record, resolve, cases, mapping, lookup)
+        except MappingError as exc:
+            mapping.problem(record.source, exc.pointer, str(exc), record.line)
+    return mapping
+
+
+def map_documents(documents: Sequence[tuple[str, Any]], mapping: Mapping | None = None,
+                  known_case_accounts: Callable[[str], str | None] | None = None) -> Mapping:
+    """Map decoded JSON bodies (REST query pages, sObjects, tree-import files) onto events."""
+    mapping = mapping or Mapping()
+    records: list[Record] = []
+    for source, doc in documents:
+        _from_json(doc, source, records, mapping)
+    return _map_records(records, mapping, known_case_accounts)
+
+
+def map_files(paths: Sequence[Path], on_file: Callable[[Path], None] | None = None,
+              mapping: Mapping | None = None) -> Mapping:
+    mapping = mapping or Mapping()
     records: list[Record] = []
     for path in paths:
         if path.suffix.lower() == ".csv":
@@ -266,17 +320,4 @@ def map_files(paths: Sequence[Path], on_file: Callable[[Path], None] | None = No
                 _from_json(doc, str(path), records, mapping)
         if on_file:
             on_file(path)
-    resolve = _Resolver(records)
-    cases: dict[str, Record] = {}
-    for record in records:
-        if record.kind == "Case":
-            try:
-                cases[resolve.own(record)] = record
-            except MappingError:
-                pass
-    for record in records:
-        try:
-            _map(record, resolve, cases, mapping)
-        except MappingError as exc:
-            mapping.problem(record.source, exc.pointer, str(exc), record.line)
-    return mapping
+    return _map_records(records, mapping, None)
