@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     )
     rules_dir: Path | None = Field(default=None, description="Folder of rule YAML files; default: the shipped set.")
     thresholds_file: Path | None = Field(default=None, description="YAML of threshold overrides (signal settings).")
+    risk_model_file: Path | None = Field(
+        default=None, description="YAML of a fitted risk model (rules/risk_model.py); it may raise review items.")
     roster_file: Path | None = Field(default=None, description="YAML roster of people, roles and skills.")
     api_keys_file: Path | None = Field(default=None, description="YAML mapping API keys to actors and roles.")
 
