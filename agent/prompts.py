@@ -60,5 +60,15 @@ CASE_TEMPLATE = (
     "Evidence:\n{evidence}"
 )
 
+# Intent: the sentiment of one customer message the fast reader was least sure about (the cascade's last stage).
+# Output schema: {label: "negative" | "neutral" | "positive"}.
+SENTIMENT_SYSTEM = (
+    "You label the sentiment of one customer message to a support team. negative: the customer is unhappy, "
+    "complains, or reports a problem with frustration. positive: the customer is pleased or thankful for "
+    "something done. neutral: a question, a request or a plain statement of facts. Answer with the label only.\n"
+    + DATA_RULE
+)
+SENTIMENT_TEMPLATE = "<customer_text>{text}</customer_text>"
+
 # Extra user text for knowledge extraction: the resolution note written by the resolver.
 RESOLUTION_TEMPLATE = "\nResolution note:\n<customer_text>{note}</customer_text>"

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
         description="Hosts notify_urls may point at (exact names); anything else is refused at start-up.")
 
     review_confidence_floor: float = Field(default=0.6, ge=0, le=1)
+    sentiment_model_margin: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Cascade: messages whose sentiment margin (top probability minus the next) is below this "
+                    "are also read by the configured model; 0 = never (the model costs ~0.6 s per message).")
 
     # Vendor sync (`redaccount sync ...`, docs/connectors.md). Secrets are SecretStr: never printed or logged.
     zendesk_subdomain: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$",

@@ -11,15 +11,18 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from api import chart_specs, charts, inbox, present, triage
 from api.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL_S, Principal
 from api.permissions import refuse
 from api.views import case_360
 from core.kpis import compute_kpis
+from core.learning import learning_report
 from core.permissions import Capability, can
 from core.store.cases import CaseNotFound
 
@@ -122,4 +125,16 @@ def dashboard_page(request: Request, principal: PagePrincipal) -> HTMLResponse:
         refuse(engine, principal, "call:read_kpis", request.url.path)
     k = compute_kpis(engine)
     chart = {name: charts.svg(spec) for name, spec in chart_specs.dashboard_charts(k).items()}
+    chart |= _learning_charts(engine)
     return render(request, "dashboard.html", principal, k=k, chart=chart)
+
+
+def _learning_charts(engine: sa.Engine) -> dict[str, Markup]:
+    """Reader accuracy at each refit and the weekly false-positive rate (issue 14; JSON: /kpis/learning)."""
+    report = learning_report(engine)
+    return {
+        "reader": charts.bar_chart([(e["at"][:10], round(e["accuracy"], 3)) for e in report["reader_accuracy"]],
+                                   "Reader accuracy on held-back operator labels, per refit"),
+        "fp_weekly": charts.bar_chart([(w["week"], w["rate"]) for w in report["false_positive_rate"]],
+                                      "False-positive rate by week closed"),
+    }

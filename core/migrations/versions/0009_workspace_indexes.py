@@ -1,7 +1,7 @@
 """Workspace: each account's latest risk (kept by a trigger) and indexes for the accounts page's filters.
 
-Revision ID: 0009_workspace_indexes
-Revises: 0003_scale_out
+Revision ID: 0009
+Revises: 0006 (re-chain as needed; written on 0003)
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from core.db.latest_risk import drop_latest_risk, install_latest_risk
 
-revision = "0009_workspace_indexes"
-down_revision = "0003_scale_out"
+revision = "0009"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
