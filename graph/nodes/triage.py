@@ -13,6 +13,7 @@ from core.store.cases import add_swarm_member, list_escalations, update_escalati
 from core.store.records import get_account
 from graph.case_context import build_case_context, case_text
 from graph.context import WorkflowContext
+from graph.model_drafts import extractive_note
 from graph.record import log
 from graph.roster import case_topics, choose, choose_owner
 from graph.state import CaseState
@@ -39,7 +40,8 @@ def triage(state: CaseState, runtime: Runtime[WorkflowContext]) -> CaseState:
     case = build_case_context(ctx, account.id, assessment, now, note=state.get("owner_note", ""))
     text = case_text(case)
     decision = ctx.policy.triage(assessment, account, text)
-    brief = draft_brief(case, ctx.model, ctx.settings)
+    # Extractive at once: the approval opens now; the model's draft arrives as a job (see model_drafts).
+    brief = draft_brief(case, None, ctx.settings, note=extractive_note(ctx))
 
     topics = case_topics(text)
     workload = _workload(ctx, state["case_id"])
