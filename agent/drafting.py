@@ -25,7 +25,7 @@ from agent.extractive import (
     fixed_update_phrases,
     update_subject,
 )
-from agent.grounding import Grounder, update_problems
+from agent.grounding import Grounder, promises, update_problems
 from agent.llm import ModelError, ModelPort, ModelUnavailable, Prompt
 from agent.outputs import (
     BRIEF_FIELDS,
@@ -327,7 +327,7 @@ def propose_next_actions(ctx: CaseContext, model: ModelPort | None, settings: Se
             refs = cat.resolve(a.refs, allowed)
             action, rationale = tidy(a.action, 90), tidy(a.rationale, 90)
             why = ("no valid citation" if not refs else
-                   "; ".join(update_problems(action)) or _grounded(grounder, rationale, refs, texts, record))
+                   "; ".join(promises(f"{action} {rationale}")) or _grounded(grounder, rationale, refs, texts, record))
             if why:
                 dropped.append(f"'{action}' ({why})")
             else:

@@ -41,7 +41,7 @@ _FRAME = frozenset(
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
            "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
 _ANCHOR_PATTERNS = (
-    re.compile(r"\d[\d,.:/%-]*\d|\d"),  # numbers, amounts, times, dates written with digits
+    re.compile(r"(?<![A-Za-z0-9_])\d(?:[\d,.:/%-]*\d)?(?![A-Za-z0-9_])"),  # numbers, amounts, times, dates
     re.compile(r"\b[A-Z]{2,}[A-Z0-9]*(?:[-_][A-Za-z0-9]+)*\b|\b[A-Za-z]+[-_]?\d[\w-]*\b"),  # SSO, S3, T-1042
     re.compile(rf"\b(?:{_MONTHS})\b", re.I),
 )
@@ -181,6 +181,11 @@ _WRONG_SIDE = re.compile(
     r"(?:you|the customer)|we (?:have )?(?:reported|raised|opened|logged) (?:this|the) (?:ticket|issue|case) with "
     r"you|please (?:fix|resolve) (?:this|it|the issue)|we are (?:still )?waiting for (?:your|a) (?:fix|resolution)|"
     r"our users (?:cannot|can't|are unable)|as a customer)\b", re.I)
+
+
+def promises(text: str) -> list[str]:
+    """Promises of dates, credits or refunds in `text` (an action, a rationale, an update)."""
+    return [f"promise {m.group(0)!r}" for m in _PROMISE.finditer(text)]
 
 
 def _shingles(text: str, n: int = 6) -> set[str]:
