@@ -37,7 +37,8 @@ class ServerOptions:
     alias: str
     port: int
     threads: int = 1
-    ctx_size: int = DEFAULT_CTX_SIZE
+    ctx_size: int = DEFAULT_CTX_SIZE  # per slot
+    parallel: int = 1
     host: str = LOOPBACK
 
     @classmethod
@@ -46,7 +47,8 @@ class ServerOptions:
             "model_path": model_path,
             "alias": settings.llm_model,
             "port": settings.llm_port,
-            "threads": settings.llm_threads,
+            "threads": settings.llm_threads or available_cores(),
+            "parallel": settings.llm_parallel,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
@@ -63,7 +65,16 @@ class ServerOptions:
         return [
             "--model", str(self.model_path), "--alias", self.alias, "--port", str(self.port),
             "--threads", str(self.threads), "--ctx-size", str(self.ctx_size), "--host", self.host,
+            "--parallel", str(self.parallel),
         ]
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (the container's share, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 class LlmServer:
@@ -199,8 +210,12 @@ def _run_in_process(options: ServerOptions, stop: threading.Event, parent_pid: i
     params.model_alias = {options.alias}
     params.hostnames = [options.host]
     params.port = options.port
-    params.n_ctx = options.ctx_size
-    params.n_parallel = 1
+    # Each slot gets ctx_size tokens; the prompt cache keeps the shared system + case prefix between the
+    # drafts of one case, so only the task at the end of each prompt is evaluated again.
+    params.n_ctx = options.ctx_size * options.parallel
+    params.n_parallel = options.parallel
+    params.kv_unified = True
+    params.cache_prompt = True
     params.cpuparams.n_threads = options.threads
     params.cpuparams_batch.n_threads = options.threads
     server = xllamacpp.Server(params)  # starts the HTTP listener; keep the reference alive
@@ -257,11 +272,12 @@ def _main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--ctx-size", type=int, default=DEFAULT_CTX_SIZE)
     parser.add_argument("--host", default=LOOPBACK)
+    parser.add_argument("--parallel", type=int, default=1)
     parser.add_argument("--parent-pid", type=int, default=None)
     args = parser.parse_args(argv)
     options = ServerOptions(
         model_path=args.model, alias=args.alias, port=args.port, threads=args.threads,
-        ctx_size=args.ctx_size, host=args.host,
+        ctx_size=args.ctx_size, host=args.host, parallel=args.parallel,
     )
     _run_in_process(options, stop=threading.Event(), parent_pid=args.parent_pid)
 

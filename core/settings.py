@@ -32,7 +32,10 @@ class Settings(BaseSettings):
     llm_enabled: bool = Field(default=True, description="False: never call a model; briefs are extractive.")
     llm_timeout_s: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=1, ge=0, le=5)
-    llm_threads: int = Field(default=1, ge=1, le=64, description="Threads for the embedded llama.cpp server.")
+    llm_threads: int = Field(default=0, ge=0, le=64,
+                             description="Threads for the embedded llama.cpp server; 0: one per CPU core available.")
+    llm_parallel: int = Field(default=1, ge=1, le=16,
+                              description="Parallel slots of the embedded server (each keeps its cached prompt prefix).")
     llm_port: int = Field(default=DEFAULT_LLM_PORT, ge=1, le=65535)
     model_cache_dir: Path | None = Field(
         default=None, description="Where the joined model file is kept (default: data_dir/models); share it across data dirs.")

@@ -179,3 +179,15 @@ def edited_customer_updates(engine: sa.Engine, limit: int = 3, scan: int = 200) 
         if len(out) >= limit:
             break
     return out
+
+
+def open_case_load(engine: sa.Engine, exclude: str | None = None) -> dict[str, int]:
+    """Person -> number of open cases they are active on (one query, whatever the number of cases)."""
+    query = (sa.select(t.swarm_members.c.person, sa.func.count(sa.distinct(t.swarm_members.c.escalation_id)))
+             .join(t.escalations, t.escalations.c.id == t.swarm_members.c.escalation_id)
+             .where(t.escalations.c.closed_at.is_(None), t.swarm_members.c.renounced_at.is_(None))
+             .group_by(t.swarm_members.c.person))
+    if exclude:
+        query = query.where(t.escalations.c.id != exclude)
+    with engine.connect() as c:
+        return {person: count for person, count in c.execute(query)}
