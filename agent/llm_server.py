@@ -47,7 +47,7 @@ class ServerOptions:
             "model_path": model_path,
             "alias": settings.llm_model,
             "port": settings.llm_port,
-            "threads": settings.llm_threads or available_cores(),
+            "threads": settings.llm_threads or default_threads(),
             "parallel": settings.llm_parallel,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -75,6 +75,13 @@ def available_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def default_threads() -> int:
+    """All cores but one: the API, the jobs and the database share the machine, and llama.cpp's threads
+    wait for each other, so one descheduled thread stalls them all (measured on 2 busy cores: 2 threads
+    fell to ~0.1 tokens/s where 1 thread kept going)."""
+    return max(1, available_cores() - 1)
 
 
 class LlmServer:

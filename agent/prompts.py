@@ -31,17 +31,18 @@ CASE_TEMPLATE = (
 # Intent: the 3-second brief of a Red case for the swarm.
 # Output schema: {intent, tried, results, status, escalation_reason}: each {text (<= 90 chars), refs: [E#]}.
 BRIEF_TASK = (
-    "TASK: brief the support team in five terse notes (at most 10 words each), each restating what its "
-    "evidence says, in its words. intent: what the customer wants. tried: what support already did. "
-    "results: what happened then. status: where it stands now. escalation_reason: why the account is at risk."
+    "TASK: brief the support team in five short notes of at most 10 words. Build each note from the words "
+    "of the evidence it cites (copy short phrases); add no name, number, date or cause it does not state. "
+    "intent: what the customer asks for. tried: what support already did. results: what happened after. "
+    "status: where it stands now. escalation_reason: why the account is at risk."
 )
 
 # Intent: up to three next-best actions for the swarm, each with an owner role.
 # Output schema: {actions: [{action (<= 90 chars), owner_role: Role, rationale (<= 90 chars), refs: [E#]}] (1-3)}.
 NEXT_ACTIONS_TASK = (
     "TASK: propose one to three concrete next actions for the support team, most urgent first, each with "
-    "the role that should own it and a one-line rationale from the evidence. Never promise refunds, "
-    "credits, dates or contract changes."
+    "the role that should own it and a short rationale built from the words of the evidence it cites. "
+    "Never promise refunds, credits, dates or contract changes."
 )
 
 # Intent: the middle of a customer update (the code adds greeting, next-update time and signature).

@@ -152,3 +152,15 @@ def test_an_article_without_resolution_evidence_cannot_be_approved_as_drafted(gr
     published = [e for e in read_timeline(grounded.context.engine, case_id) if e.kind == "article_published"]
     assert published[0].payload["published"]["solution"] == "Re-uploaded the IdP metadata."
     assert not read_outbox(grounded.context.engine, kind="customer_update") == []
+
+
+def test_reviewers_edits_are_kept_as_examples_for_later_updates(grounded) -> None:
+    from core.store.cases import edited_customer_updates
+
+    grounded.start_case(red_assessment())
+    (brief,) = list_approvals(grounded.context.engine)
+    grounded.decide(brief.id, ApprovalDecision(type="approve", actor="Priya Raman"))
+    (update,) = list_approvals(grounded.context.engine)
+    edited = "Hello Nina,\n\nWe re-uploaded the SAML metadata for your EU users.\n\nKind regards,\nPriya"
+    grounded.decide(update.id, ApprovalDecision(type="edit", actor="Priya Raman", edited_payload={"body": edited}))
+    assert edited_customer_updates(grounded.context.engine) == [edited]
