@@ -326,7 +326,9 @@ def propose_next_actions(ctx: CaseContext, model: ModelPort | None, settings: Se
         for a in out.actions:  # type: ignore[attr-defined]
             refs = cat.resolve(a.refs, allowed)
             action, rationale = tidy(a.action, 90), tidy(a.rationale, 90)
+            # A small model sometimes writes an evidence id ("E4") where the action belongs.
             why = ("no valid citation" if not refs else
+                   "not an action" if len(_INLINE_REF.sub("", action).split()) < 3 else
                    "; ".join(promises(f"{action} {rationale}")) or _grounded(grounder, rationale, refs, texts, record))
             if why:
                 dropped.append(f"'{action}' ({why})")
