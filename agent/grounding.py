@@ -89,8 +89,12 @@ def _contains(haystack: str, anchor: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(needle)}(?![\w-])", haystack) is not None
 
 
+_ENUMERATOR = re.compile(r"(?:^|(?<=\s))(?:step\s+)?\d{1,2}[.):](?=\s)", re.I)
+
+
 def anchors(text: str) -> list[str]:
     """The checkable specifics of a statement: numbers, codes, dates, quoted phrases, proper names."""
+    text = _ENUMERATOR.sub(".", text).lstrip(". ")  # "1. Restart ... 2. Re-run ..." numbers steps, it states no number
     found: list[str] = []
     for pattern in _ANCHOR_PATTERNS:
         found += [m.group(0) for m in pattern.finditer(text)]

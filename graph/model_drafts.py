@@ -34,7 +34,9 @@ def model_configured(ctx: WorkflowContext) -> bool:
 
 def extractive_note(ctx: WorkflowContext) -> str:
     """The note an extractive proposal carries: whether a model draft is on its way."""
-    return PENDING_NOTE if model_configured(ctx) and ctx.drafts is not None else "extractive: model disabled"
+    if not model_configured(ctx):
+        return "extractive: model disabled"
+    return PENDING_NOTE if ctx.drafts is not None else "extractive: no job queue to schedule the model's draft"
 
 
 def draft_info(source: str, note: str, fallbacks: list[str], **extra: Any) -> dict[str, Any]:

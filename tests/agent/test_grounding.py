@@ -114,3 +114,8 @@ def test_reviewers_edits_are_shown_to_the_model_as_examples(tmp_path) -> None:  
     prompt = model.calls[0][0]
     assert "We re-ran every failed export for you." in prompt.user
     assert prompt.user.index("CASE") < prompt.user.index("TASK")  # shared case block first, task last
+
+
+def test_numbered_steps_are_not_numbers_the_evidence_must_state() -> None:
+    fix = "We restarted the export worker and re-ran the failed S3 exports."
+    assert Grounder().check("1. Restart the export worker. 2. Re-run the failed S3 exports.", [fix]).supported
