@@ -418,8 +418,10 @@ def extract_knowledge(ctx: CaseContext, model: ModelPort | None, settings: Setti
         verdict = grounder.check(fields["solution"], [r.text for r in solved])
         if not verdict.supported:
             dropped["solution"] = "; ".join(verdict.reasons)
-        if grounder.unsupported_anchors(fields["title"], [*texts.values(), *(r.text for r in solved), record]):
-            dropped["title"] = "names something the case does not"
+        title_problems = grounder.unsupported_anchors(fields["title"], [*texts.values(), *(r.text for r in solved),
+                                                                          record, red.tickets_summary], names=False)
+        if title_problems:
+            dropped["title"] = "; ".join(title_problems)
         if len(dropped) == 3:
             return fallback.model_copy(update={"note": f"extractive: {_fallback_note(dropped)}",
                                                "fallbacks": list(dropped)})

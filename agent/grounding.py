@@ -92,14 +92,15 @@ def _contains(haystack: str, anchor: str) -> bool:
 _ENUMERATOR = re.compile(r"(?:^|(?<=\s))(?:step\s+)?\d{1,2}[.):](?=\s)", re.I)
 
 
-def anchors(text: str) -> list[str]:
-    """The checkable specifics of a statement: numbers, codes, dates, quoted phrases, proper names."""
+def anchors(text: str, *, names: bool = True) -> list[str]:
+    """The checkable specifics of a statement: numbers, codes, dates, quoted phrases, proper names
+    (`names` False for Title Case text such as a title, where capitals mark no name)."""
     text = _ENUMERATOR.sub(".", text).lstrip(". ")  # "1. Restart ... 2. Re-run ..." numbers steps, it states no number
     found: list[str] = []
     for pattern in _ANCHOR_PATTERNS:
         found += [m.group(0) for m in pattern.finditer(text)]
     found += [a or b for a, b in _QUOTED.findall(text)]
-    for name in _CAPITALISED.findall(text):
+    for name in _CAPITALISED.findall(text) if names else ():
         if name.lower() not in _STOP and name.lower() not in _FRAME:
             found.append(name)
     return list(dict.fromkeys(a.strip(" .,;:") for a in found if a.strip(" .,;:")))
@@ -137,10 +138,10 @@ class Grounder:
         return Verdict(not reasons, tuple(reasons), round(coverage, 3),
                        None if similarity is None else round(similarity, 3))
 
-    def unsupported_anchors(self, text: str, support: Iterable[str]) -> list[str]:
+    def unsupported_anchors(self, text: str, support: Iterable[str], *, names: bool = True) -> list[str]:
         """Names, numbers, dates, codes and quotes in `text` that none of `support` contains."""
         haystack = _norm(" ".join(support))
-        return [f"'{a}' is not in the case" for a in anchors(text) if not _contains(haystack, a)]
+        return [f"'{a}' is not in the case" for a in anchors(text, names=names) if not _contains(haystack, a)]
 
     def _similarity(self, statement: str, cited: list[str]) -> float:
         assert self.encoder is not None
