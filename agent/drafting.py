@@ -25,7 +25,7 @@ from agent.extractive import (
     fixed_update_phrases,
     update_subject,
 )
-from agent.grounding import Grounder, promises, update_problems
+from agent.grounding import Grounder, foreign_letters, promises, update_problems
 from agent.llm import ModelError, ModelPort, ModelUnavailable, Prompt
 from agent.outputs import (
     BRIEF_FIELDS,
@@ -259,6 +259,21 @@ def _grounded(grounder: Grounder, text: str, refs: Sequence[str], texts: dict[st
     return "" if verdict.supported else "; ".join(verdict.reasons)
 
 
+# Whose words a brief field reports: what the customer asks for, what support did. A small model swaps
+# them ("we sent the explanation" citing the customer's demand for one); the cited side catches that.
+_FIELD_SIDE = {"intent": AuthorSide.customer, "tried": AuthorSide.agent}
+
+
+def _wrong_side(field: str, refs: Sequence[str], sides: dict[str, AuthorSide]) -> str:
+    want = _FIELD_SIDE.get(field)
+    if want is None or want not in sides.values():
+        return ""
+    cited = [sides[r] for r in refs if r in sides]
+    if not cited or want in cited:
+        return ""  # a record (ticket, SLA event) or a message of the right side
+    return f"{field} cites only {cited[0].value} messages"
+
+
 def _fallback_note(dropped: dict[str, str]) -> str:
     return "; ".join(f"{name}: extractive (model text unsupported: {why})" for name, why in dropped.items())
 
@@ -281,6 +296,7 @@ def draft_brief(ctx: CaseContext, model: ModelPort | None, settings: Settings, *
     grounder = grounder or Grounder()
     allowed, texts, record = red.allowed_refs, evidence_texts(red), _record(red)
     fallback = extractive_brief(red, mapping, "")
+    sides = {m.ref: m.side for m in red.messages}
 
     def convert(out: BaseModel) -> Brief | None:
         statements: dict[str, Statement] = {}
@@ -293,7 +309,7 @@ def draft_brief(ctx: CaseContext, model: ModelPort | None, settings: Settings, *
             # A small model repeats one claim across fields; a repeat says nothing new.
             why = ("no valid citation" if not refs or len(text) < 2 else
                    "repeats another field" if text.casefold() in seen else
-                   _grounded(grounder, text, refs, texts, record))
+                   _wrong_side(name, refs, sides) or _grounded(grounder, text, refs, texts, record))
             if why:
                 statements[name] = getattr(fallback, name)
                 dropped[name] = why
@@ -368,7 +384,7 @@ def draft_customer_update(ctx: CaseContext, model: ModelPort | None, settings: S
     def convert(out: BaseModel) -> CustomerUpdate | None:
         refs = cat.resolve(out.refs, allowed)  # type: ignore[attr-defined]
         middle = restore(" ".join(out.body.split()), mapping)  # type: ignore[attr-defined]
-        problems = update_problems(middle, internal_texts=internal)
+        problems = update_problems(middle, internal_texts=internal) + foreign_letters(middle, texts.values())
         problems += grounder.unsupported_anchors(middle, [*texts.values(), restore(" ".join(texts.values()), mapping),
                                                           _record(red), facts.topic])
         if not refs:

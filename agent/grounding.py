@@ -188,6 +188,13 @@ _WRONG_SIDE = re.compile(
     r"our users (?:cannot|can't|are unable)|as a customer)\b", re.I)
 
 
+def foreign_letters(text: str, support: Iterable[str]) -> list[str]:
+    """Letters beyond Latin script that the case never uses (a small model drifting into another script)."""
+    known = set("".join(support))
+    odd = sorted({c for c in text if c.isalpha() and ord(c) > 0x24F and c not in known})
+    return [f"letters the case never uses: {''.join(odd[:8])!r}"] if odd else []
+
+
 def promises(text: str) -> list[str]:
     """Promises of dates, credits or refunds in `text` (an action, a rationale, an update)."""
     return [f"promise {m.group(0)!r}" for m in _PROMISE.finditer(text)]

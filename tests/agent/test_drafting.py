@@ -72,12 +72,19 @@ def test_unknown_citations_are_dropped_and_empty_statements_repaired(ctx, settin
 
 def test_repeated_claims_are_repaired_and_inline_refs_stripped(ctx, settings) -> None:
     same = claim("Customer asked for a manager [E3]", "E3")
-    answer = brief_answer(tried=same, results=same, escalation_reason=same)
+    answer = brief_answer(intent=same, results=same, escalation_reason=same)
     brief = draft_brief(ctx, FakeModel(canned={"BriefOut": [answer]}), settings)
-    assert brief.tried.text == "Customer asked for a manager"
+    assert brief.intent.text == "Customer asked for a manager"
     assert brief.results.text.startswith("Customer since:")
     assert brief.escalation_reason.text.startswith("escalation language")
     assert brief.fallbacks == ["results", "escalation_reason"] and "repeats another field" in brief.note
+
+
+def test_a_field_citing_the_wrong_side_falls_back(ctx, settings) -> None:
+    # "tried" is what support did: a claim citing only the customer's message is a role swap.
+    answer = brief_answer(tried=claim("Asked to speak to your manager", "E3"))
+    brief = draft_brief(ctx, FakeModel(canned={"BriefOut": [answer]}), settings)
+    assert brief.fallbacks == ["tried"] and "cites only customer messages" in brief.note
 
 
 def test_grammar_truncated_text_is_trimmed_to_a_word() -> None:

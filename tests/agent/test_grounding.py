@@ -119,3 +119,12 @@ def test_reviewers_edits_are_shown_to_the_model_as_examples(tmp_path) -> None:  
 def test_numbered_steps_are_not_numbers_the_evidence_must_state() -> None:
     fix = "We restarted the export worker and re-ran the failed S3 exports."
     assert Grounder().check("1. Restart the export worker. 2. Re-run the failed S3 exports.", [fix]).supported
+
+
+def test_an_update_drifting_into_another_script_falls_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Recorded on the embedded model (Globex): the body ended "during this过程".
+    ctx = case_contexts()[0]
+    model = FakeModel(canned={"UpdateOut": [{"body": "We appreciate your patience during this过程", "refs": ["E1"]}]})
+    update = draft_customer_update(ctx, model, Settings(data_dir=tmp_path, llm_enabled=True),
+                                   facts=update_facts_for(ctx))
+    assert update.source == "extractive" and "letters the case never uses" in update.note
