@@ -20,7 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
-MIN_COVERAGE = 0.7
+MIN_COVERAGE = 0.8
 MIN_SIMILARITY = 0.35
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
