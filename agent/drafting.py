@@ -25,7 +25,7 @@ from agent.extractive import (
     fixed_update_phrases,
     update_subject,
 )
-from agent.grounding import Grounder, foreign_letters, promises, update_problems
+from agent.grounding import Grounder, foreign_letters, instruction_like, promises, update_problems
 from agent.llm import ModelError, ModelPort, ModelUnavailable, Prompt
 from agent.outputs import (
     BRIEF_FIELDS,
@@ -255,6 +255,9 @@ def _record(ctx: CaseContext) -> str:
 
 def _grounded(grounder: Grounder, text: str, refs: Sequence[str], texts: dict[str, str], record: str) -> str:
     """'' when `text` is supported by the texts of `refs`; else why not."""
+    injected = instruction_like(text)
+    if injected:
+        return "; ".join(injected)
     verdict = grounder.check(text, [texts.get(r, "") for r in refs], record)
     return "" if verdict.supported else "; ".join(verdict.reasons)
 
@@ -345,7 +348,8 @@ def propose_next_actions(ctx: CaseContext, model: ModelPort | None, settings: Se
             # A small model sometimes writes an evidence id ("E4") where the action belongs.
             why = ("no valid citation" if not refs else
                    "not an action" if len(_INLINE_REF.sub("", action).split()) < 3 else
-                   "; ".join(promises(f"{action} {rationale}")) or _grounded(grounder, rationale, refs, texts, record))
+                   "; ".join(promises(f"{action} {rationale}") + instruction_like(action))
+                   or _grounded(grounder, rationale, refs, texts, record))
             if why:
                 dropped.append(f"'{action}' ({why})")
             else:
@@ -384,7 +388,8 @@ def draft_customer_update(ctx: CaseContext, model: ModelPort | None, settings: S
     def convert(out: BaseModel) -> CustomerUpdate | None:
         refs = cat.resolve(out.refs, allowed)  # type: ignore[attr-defined]
         middle = restore(" ".join(out.body.split()), mapping)  # type: ignore[attr-defined]
-        problems = update_problems(middle, internal_texts=internal) + foreign_letters(middle, texts.values())
+        problems = (update_problems(middle, internal_texts=internal) + foreign_letters(middle, texts.values())
+                    + instruction_like(middle))
         problems += grounder.unsupported_anchors(middle, [*texts.values(), restore(" ".join(texts.values()), mapping),
                                                           _record(red), facts.topic])
         if not refs:
@@ -432,8 +437,8 @@ def extract_knowledge(ctx: CaseContext, model: ModelPort | None, settings: Setti
         if why:
             dropped["problem"] = why
         verdict = grounder.check(fields["solution"], [r.text for r in solved])
-        if not verdict.supported:
-            dropped["solution"] = "; ".join(verdict.reasons)
+        if not verdict.supported or instruction_like(fields["solution"]):
+            dropped["solution"] = "; ".join([*verdict.reasons, *instruction_like(fields["solution"])])
         title_problems = grounder.unsupported_anchors(fields["title"], [*texts.values(), *(r.text for r in solved),
                                                                           record, red.tickets_summary], names=False)
         if title_problems:

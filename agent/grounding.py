@@ -14,6 +14,7 @@ reviewer will see (PII restored), after generation, whatever the prompt asked fo
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -38,6 +39,9 @@ _FRAME = frozenset(
     "reported reports report says said states raised risk escalation escalated why because due latest recent "
     "awaiting waiting follow up update updates reply replied response responded".split()
 )
+# Capitalised words that start a clause rather than name anything ("... patience. Thank you ...").
+_COMMON = frozenset("thank thanks please sorry hello dear regards kind best apologies unfortunately meanwhile "
+                    "however currently rest sure yes".split())
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
            "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
 _ANCHOR_PATTERNS = (
@@ -101,7 +105,7 @@ def anchors(text: str, *, names: bool = True) -> list[str]:
         found += [m.group(0) for m in pattern.finditer(text)]
     found += [a or b for a, b in _QUOTED.findall(text)]
     for name in _CAPITALISED.findall(text) if names else ():
-        if name.lower() not in _STOP and name.lower() not in _FRAME:
+        if name.lower() not in _STOP and name.lower() not in _FRAME and name.lower() not in _COMMON:
             found.append(name)
     return list(dict.fromkeys(a.strip(" .,;:") for a in found if a.strip(" .,;:")))
 
@@ -186,6 +190,21 @@ _WRONG_SIDE = re.compile(
     r"(?:you|the customer)|we (?:have )?(?:reported|raised|opened|logged) (?:this|the) (?:ticket|issue|case) with "
     r"you|please (?:fix|resolve) (?:this|it|the issue)|we are (?:still )?waiting for (?:your|a) (?:fix|resolution)|"
     r"our users (?:cannot|can't|are unable)|as a customer)\b", re.I)
+
+
+_INSTRUCTION = re.compile(
+    r"\b(?:ignor|disregard|forg[eo]t)\w*.{0,30}\b(?:instructions?|rules|prompt)\b|system prompt|you are (?:now )?"
+    r"(?:dan|authori[sz]ed)|(?:bypass|skip)\w*\b.{0,20}\b(?:approval|review|inbox)|without (?:human )?(?:approval|"
+    r"review)|\b(?:mark|set|flag|make)\w*.{0,30}\b(?:green|closed|resolved|healthy|saved|sent)\b|\b(?:account|case|"
+    r"status)\b.{0,12}\b(?:is|was|now)\b.{0,8}\b(?:green|closed|healthy)\b|\b(?:close|end|de-?escalate)\b.{0,10}"
+    r"\b(?:this|the)\b.{0,3}\b(?:case|swarm)\b|remove\b.{0,20}\bcompliance|unassign", re.I)
+
+
+def instruction_like(text: str) -> list[str]:
+    """Text that repeats or obeys an instruction smuggled into the case ("mark this account green"): a
+    statement can be lexically 'grounded' in an injected message, so this is checked on its own."""
+    flat = unicodedata.normalize("NFKC", text).replace("\u200b", " ")
+    return [f"repeats an instruction {m.group(0)!r}" for m in _INSTRUCTION.finditer(flat)]
 
 
 def foreign_letters(text: str, support: Iterable[str]) -> list[str]:
