@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from api import charts, inbox
 from api.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL_S, Principal
@@ -22,6 +24,7 @@ from api.permissions import redact_approval, refuse
 from api.readers import resolve_evidence
 from api.views import case_360
 from core.kpis import compute_kpis
+from core.learning import learning_report
 from core.permissions import Capability, can
 from core.store.cases import CaseNotFound
 
@@ -170,8 +173,20 @@ def dashboard_page(request: Request, principal: PagePrincipal) -> HTMLResponse:
         "outcomes": charts.bar_chart([(o, float(n)) for o, n in sorted(k.outcomes.items())], "Closed cases by outcome"),
         "fcr": charts.gauge(k.fcr_rate, "FCR rate"),
         "fp": charts.gauge(k.false_positive_rate, "False-positive rate"),
+        **_learning_charts(engine),
     }
     return render(request, "dashboard.html", principal, k=k, chart=chart)
+
+
+def _learning_charts(engine: sa.Engine) -> dict[str, Markup]:
+    """Reader accuracy at each refit and the weekly false-positive rate (issue 14; JSON: /kpis/learning)."""
+    report = learning_report(engine)
+    return {
+        "reader": charts.bar_chart([(e["at"][:10], round(e["accuracy"], 3)) for e in report["reader_accuracy"]],
+                                   "Reader accuracy on held-back operator labels, per refit"),
+        "fp_weekly": charts.bar_chart([(w["week"], w["rate"]) for w in report["false_positive_rate"]],
+                                      "False-positive rate by week closed"),
+    }
 
 
 _PHASES = ("detect", "triage", "resolve", "post_resolution", "fcr_watch", "closed")

@@ -311,3 +311,52 @@ webhook_signatures = sa.Table(
 # At most one open Red case per account, even when two workers open it at the same moment.
 sa.Index("uq_escalations_open_account", escalations.c.account_id, unique=True,
          sqlite_where=escalations.c.closed_at.is_(None), postgresql_where=escalations.c.closed_at.is_(None))
+
+# --- i16: vendor sync (connectors/sync.py) ------------------------------------------------------------
+# Where each vendor stream (`zendesk:tickets`, `salesforce:Case`, ...) has read up to. A row moves only in the
+# transaction that stores the page's events, so a crash resumes at the first page not yet stored.
+sync_cursors = sa.Table(
+    "sync_cursors", metadata,
+    sa.Column("stream", sa.String(100), primary_key=True),
+    sa.Column("cursor", sa.Text),  # the vendor's cursor, next-page URL or start time; NULL: start from watermark
+    sa.Column("watermark", UtcDateTime()),  # newest record time stored: the restart point if a cursor expires
+    sa.Column("pages", sa.Integer, nullable=False, default=0),
+    sa.Column("events", sa.Integer, nullable=False, default=0),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# --- branch i14: what the operator taught the product, and how each reader did over time -----------------
+# One row per label with its provenance: a CSAT comment (source csat), a reviewer's correction at case
+# close (source review), an imported file (source csv). kind "sentiment" labels a text; kind "risk" labels
+# a closed case confirmed/dismissed with the signal values it was opened on (detail). A later label for the
+# same (kind, source, source_ref) replaces the earlier one: the reviewer changed their mind.
+operator_labels = sa.Table(
+    "operator_labels", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("label", sa.String(20), nullable=False),
+    sa.Column("text", sa.Text),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("source_ref", sa.String(300), nullable=False),
+    sa.Column("account_id", sa.String(ID)),
+    sa.Column("escalation_id", sa.String(ID)),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("detail", json_type(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("kind", "source", "source_ref", name="uq_operator_label"),
+)
+
+# Every evaluation of a reader or of risk weights on the operator's held-back labels (dashboard history).
+model_evaluations = sa.Table(
+    "model_evaluations", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(20), nullable=False, index=True),
+    sa.Column("version", sa.String(100), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("metric", sa.String(40), nullable=False),
+    sa.Column("value", sa.Float),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("activated", sa.Boolean, nullable=False),
+    sa.Column("detail", json_type(), nullable=False),
+)
