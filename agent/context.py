@@ -30,6 +30,24 @@ class CaseTicket(_In):
     status: str = "open"
 
 
+class UpdateFacts(_In):
+    """What a customer update is filled from: the record, never the model."""
+
+    contact_name: str | None = Field(default=None, description="The customer's contact, as recorded.")
+    owner_name: str | None = None
+    owner_title: str | None = Field(default=None, description="The owner's role, as a customer reads it.")
+    ticket_refs: list[str] = Field(default_factory=list, description="Ticket ids the update is about.")
+    topic: str = Field(default="", description="The main ticket's subject.")
+    next_update_at: AwareDatetime | None = Field(default=None, description="Next update due, from the case SLA.")
+
+
+class ResolutionEvidence(_In):
+    """What solved the case: a support reply or a recorded event, with the ref it came from."""
+
+    ref: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+
+
 class CaseContext(_In):
     """What a drafting function may see about one Red case (raw; PII is redacted before any model call)."""
 

@@ -25,7 +25,7 @@ def bench_default(ctx: typer.Context) -> None:
 @bench_app.command("all")
 def bench_all(
     long: bool = typer.Option(False, "--long", help="Full-size runs (1M-event flatness, 2k documents, 10 s HTTP)."),
-    only: list[str] = typer.Option([], "--only", help="Run just these: detection, graph, knowledge, http."),
+    only: list[str] = typer.Option([], "--only", help="Run just these: detection, graph, knowledge, http, open."),
     out: Path | None = typer.Option(None, "--out", help="Also write the JSON report to this file."),
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
