@@ -13,7 +13,19 @@ from fastapi.staticfiles import StaticFiles
 from api.auth import Sessions, load_keys, load_session_secret
 from api.background import EventSpool, IngestWorker
 from api.logging import RequestContextMiddleware, configure_logging
-from api.routes import accounts, approvals, cases, kpis, live, metrics, pages, reviews
+from api.routes import (
+    accounts,
+    approvals,
+    cases,
+    decision_pages,
+    kpis,
+    live,
+    metrics,
+    pages,
+    reviews,
+    workspace,
+)
+from api.routes import charts as chart_routes
 from core.ingest import IngestSummary
 from product import Product
 from product.assess import assess_soon
@@ -53,7 +65,8 @@ def install(app: FastAPI, product: Product) -> None:
     app.add_exception_handler(pages.LoginRequired, _to_login)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (accounts.router, cases.router, approvals.router, reviews.router, kpis.router, metrics.router,
-                   pages.router, pages.root_router, live.router):
+                   pages.router, pages.root_router, live.router, workspace.router, decision_pages.router,
+                   chart_routes.router):
         app.include_router(router)
 
 

@@ -24,6 +24,7 @@ from core.store.ledger import audit, enqueue_outbound
 from graph.approval import TIMER
 from graph.build import build_graph
 from graph.context import WorkflowContext
+from graph.model_drafts import model_configured
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,9 @@ class CaseService:
         now = self.context.clock()
         approval_id, created = approval_store.request_approval(
             self.context.engine, request, thread_id_of(self.context.engine, case_id), now)
+        if created and self.context.drafts is not None and model_configured(self.context):
+            # The extractive proposal is approvable now; the model's draft is a job that may replace it.
+            self.context.drafts.request(case_id, request.step)
         if created:
             enqueue_outbound(self.context.engine, f"notify:{approval_id}", "notification",
                              {"event": "approval_waiting", "approval_id": approval_id, "case_id": case_id,

@@ -13,6 +13,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -22,6 +23,7 @@ from core.store import detection as store
 from core.store.detection import latest_assessment, risk_history
 from rules.detector import Detector, RulesPort
 from rules.next_due import next_change_at
+from rules.risk_model import load_risk_model
 from rules.signals.ports import SentimentPort
 from rules.signals.window import AccountWindow
 from rules.thresholds import Thresholds, thresholds_from_settings
@@ -32,9 +34,14 @@ __all__ = ["AccountAssessment", "Detection", "assess_all", "latest_assessment", 
 log = logging.getLogger(__name__)
 
 
-def thresholds_hash(th: Thresholds) -> str:
-    """Windows built under other thresholds are rebuilt, not reused."""
-    return hashlib.sha256(th.model_dump_json().encode()).hexdigest()[:16]
+def thresholds_hash(th: Thresholds, reader_version: str = "") -> str:
+    """Windows built under other thresholds, or read by another sentiment reader, are rebuilt, not reused."""
+    return hashlib.sha256(f"{th.model_dump_json()}\0{reader_version}".encode()).hexdigest()[:16]
+
+
+def reader_version(sentiment: SentimentPort) -> str:
+    """The sentiment reader's version (every reader of agent/sentiment has one)."""
+    return str(getattr(sentiment, "version", None) or type(sentiment).__name__)
 
 
 def default_ruleset(settings: Settings) -> RulesPort:
@@ -68,19 +75,22 @@ class AccountAssessment:
 class Detection:
     """Thresholds, sentiment and rule set, built once; assesses accounts against the store."""
 
-    def __init__(self, th: Thresholds, sentiment: SentimentPort, ruleset: RulesPort, review_floor: float):
+    def __init__(self, th: Thresholds, sentiment: SentimentPort, ruleset: RulesPort, review_floor: float,
+                 risk_model: Any = None):
         self.th = th
-        self.digest = thresholds_hash(th)
+        self.digest = thresholds_hash(th, reader_version(sentiment))
         self.sentiment = sentiment
         self.ruleset = ruleset
         self.review_floor = review_floor
+        self.risk_model = risk_model
 
     @classmethod
     def from_settings(cls, settings: Settings, sentiment: SentimentPort, ruleset: RulesPort) -> Detection:
-        return cls(thresholds_from_settings(settings), sentiment, ruleset, settings.review_confidence_floor)
+        return cls(thresholds_from_settings(settings), sentiment, ruleset, settings.review_confidence_floor,
+                   load_risk_model(settings.risk_model_file))
 
     def detector(self) -> Detector:
-        return Detector(self.th, self.sentiment, self.ruleset, self.review_floor)
+        return Detector(self.th, self.sentiment, self.ruleset, self.review_floor, risk_model=self.risk_model)
 
     def rebuild_if_stale(self, engine: sa.Engine) -> int:
         """Windows built under other thresholds: forget them and mark every event again (returns events)."""

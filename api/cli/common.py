@@ -34,6 +34,7 @@ def load_settings(**overrides: object) -> Settings:
 @contextmanager
 def opened_product(settings: Settings | None = None, **build: Any) -> Iterator[Product]:
     """The product for one command, closed after it; a rule file that fails validation is a clear error."""
+    from agent.sentiment import ReaderError
     from product import build_product
     from rules.schema import RuleError
     from rules.thresholds import ThresholdsError
@@ -42,6 +43,9 @@ def opened_product(settings: Settings | None = None, **build: Any) -> Iterator[P
         product = build_product(settings or load_settings(), **build)
     except (RuleError, ThresholdsError) as exc:
         err_console.print(f"[red]the rule set failed validation; nothing started:[/red]\n{exc}")
+        raise typer.Exit(2) from None
+    except ReaderError as exc:
+        err_console.print(f"[red]the sentiment reader could not be loaded; nothing started:[/red] {exc}")
         raise typer.Exit(2) from None
     try:
         yield product

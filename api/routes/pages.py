@@ -6,22 +6,23 @@ key to the login form; every POST form carries a CSRF token bound to the session
 
 from __future__ import annotations
 
-import json
 import secrets
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
-from api import charts, inbox
+from api import chart_specs, charts, inbox, present, triage
 from api.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL_S, Principal
-from api.permissions import redact_approval, refuse
-from api.readers import resolve_evidence
+from api.permissions import refuse
 from api.views import case_360
 from core.kpis import compute_kpis
+from core.learning import learning_report
 from core.permissions import Capability, can
 from core.store.cases import CaseNotFound
 from core.store.reviews import list_reviews
@@ -29,6 +30,7 @@ from core.store.reviews import list_reviews
 router = APIRouter(prefix="/ui", tags=["pages"], include_in_schema=False)
 root_router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
+present.install(templates.env)
 
 
 class LoginRequired(Exception):
@@ -107,44 +109,7 @@ def inbox_page(request: Request, principal: PagePrincipal, scope: str = "mine") 
     records = inbox.list_visible(engine, principal, mine=scope == "mine")
     reviews = list_reviews(engine) if can(principal.role, Capability.read_accounts) else []
     return render(request, "inbox.html", principal, scope=scope, reviews=reviews,
-                  approvals=[redact_approval(principal, r) for r in records])
-
-
-@router.get("/inbox/{approval_id}")
-def approval_page(request: Request, approval_id: str, principal: PagePrincipal,
-                  flash: str | None = None) -> HTMLResponse:
-    engine = request.app.state.engine
-    view = redact_approval(principal, inbox.read_approval(engine, principal, approval_id))
-    view["evidence"] = resolve_evidence(engine, view["request"]["evidence_refs"])
-    proposal_json = json.dumps(view["request"]["proposal"], indent=2, ensure_ascii=False)
-    return render(request, "approval.html", principal, a=view, proposal_json=proposal_json, flash=flash)
-
-
-@router.post("/inbox/{approval_id}/decide")
-def decide_form(request: Request, approval_id: str, principal: PagePrincipal,
-                csrf: Annotated[str, Form()], decision: Annotated[str, Form()],
-                comment: Annotated[str, Form()] = "", edited: Annotated[str, Form()] = "") -> Response:
-    check_csrf(request, csrf)
-    if decision not in ("approve", "edit", "reject", "respond"):
-        raise HTTPException(422, "unknown decision")
-    edited_payload = None
-    if decision == "edit":
-        try:
-            edited_payload = json.loads(edited)
-        except json.JSONDecodeError as exc:
-            return RedirectResponse(f"/ui/inbox/{approval_id}?flash={quote('edited proposal is not JSON: ' + str(exc))}",
-                                    status_code=303)
-    engine = request.app.state.engine
-    try:
-        record = inbox.decide(engine, request.app.state.product.cases, principal, approval_id,
-                              type=decision, edited_payload=edited_payload,  # type: ignore[arg-type]
-                              comment=comment.strip() or None)
-    except HTTPException as exc:
-        if exc.status_code in (409, 422):
-            return RedirectResponse(f"/ui/inbox/{approval_id}?flash={quote(str(exc.detail))}", status_code=303)
-        raise
-    return RedirectResponse(f"/ui/cases/{record.case_id}?flash={quote(f'{decision} recorded for {record.step}')}",
-                            status_code=303)
+                  rows=triage.triage_rows(engine, principal, records))
 
 
 @router.get("/cases/{case_id}")
@@ -162,18 +127,17 @@ def dashboard_page(request: Request, principal: PagePrincipal) -> HTMLResponse:
     if not can(principal.role, Capability.read_kpis):
         refuse(engine, principal, "call:read_kpis", request.url.path)
     k = compute_kpis(engine)
-    phase_series = sorted(k.time_in_phase_hours.items(), key=lambda kv: list(_PHASES).index(kv[0])
-                          if kv[0] in _PHASES else 99)
-    chart = {
-        "volume": charts.bar_chart([(w, float(n)) for w, n in k.escalation_volume], "Escalations opened per week"),
-        "mttr": charts.bar_chart(k.mttr_by_week, "MTTR (hours) by week closed", " h"),
-        "phases": charts.bar_chart(phase_series, "Mean hours in each phase", " h"),
-        "sla": charts.bar_chart([(w, float(n)) for w, n in k.sla_breaches_by_week], "SLA breaches per week"),
-        "outcomes": charts.bar_chart([(o, float(n)) for o, n in sorted(k.outcomes.items())], "Closed cases by outcome"),
-        "fcr": charts.gauge(k.fcr_rate, "FCR rate"),
-        "fp": charts.gauge(k.false_positive_rate, "False-positive rate"),
-    }
+    chart = {name: charts.svg(spec) for name, spec in chart_specs.dashboard_charts(k).items()}
+    chart |= _learning_charts(engine)
     return render(request, "dashboard.html", principal, k=k, chart=chart)
 
 
-_PHASES = ("detect", "triage", "resolve", "post_resolution", "fcr_watch", "closed")
+def _learning_charts(engine: sa.Engine) -> dict[str, Markup]:
+    """Reader accuracy at each refit and the weekly false-positive rate (issue 14; JSON: /kpis/learning)."""
+    report = learning_report(engine)
+    return {
+        "reader": charts.bar_chart([(e["at"][:10], round(e["accuracy"], 3)) for e in report["reader_accuracy"]],
+                                   "Reader accuracy on held-back operator labels, per refit"),
+        "fp_weekly": charts.bar_chart([(w["week"], w["rate"]) for w in report["false_positive_rate"]],
+                                      "False-positive rate by week closed"),
+    }

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.db import schema as t
-from core.models import Account, Message, Ticket
+from core.models import Account, Contact, Message, Ticket
 
 
 class RecordNotFound(LookupError):
@@ -103,6 +103,14 @@ def resolve_evidence(engine: sa.Engine, refs: list[str]) -> list[dict[str, Any]]
                 text = None if value is None else str(value)
             out.append({"ref": ref, "text": text})
     return out
+
+
+def account_contacts(engine: sa.Engine, account_id: str) -> list[Contact]:
+    """The account's contacts, key stakeholders first."""
+    with engine.connect() as c:
+        rows = c.execute(sa.select(t.contacts).where(t.contacts.c.account_id == account_id)
+                         .order_by(t.contacts.c.is_key_stakeholder.desc(), t.contacts.c.name)).all()
+    return [_model(Contact, r) for r in rows]
 
 
 def find_tickets(engine: sa.Engine, ticket_ids: list[str]) -> dict[str, Ticket]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from core.models import ApprovalRequest, MeasurementKind, Role
-from graph.approval import ask_human
+from graph.approval import ask_human, shown_proposal
 from graph.context import WorkflowContext
 from graph.keys import step_id
 from graph.record import log, measure
@@ -22,7 +22,8 @@ def _request(state: CaseState) -> ApprovalRequest:
     return ApprovalRequest(
         action=STEP, case_id=state["case_id"], step=step_id(state, STEP),
         proposal={"brief": brief, "tier": triage["tier"], "owner": triage["owner"], "swarm": triage["swarm"],
-                  "sla_due": triage["sla_due"]},
+                  "sla_due": triage["sla_due"],
+                  "draft": {"source": brief["source"], "note": brief.get("note", ""), "fallbacks": []}},
         reasons=[f"account scored {state['assessment']['score']:.0f} ({state['assessment']['band']})",
                  "seed rule: the designated owner validates the summary and takes ownership"],
         # The rules that made this a case: triggers and compliance (tier/role/SLA rules are shown in the proposal).
@@ -33,7 +34,8 @@ def _request(state: CaseState) -> ApprovalRequest:
 
 def approve_brief(state: CaseState, runtime: Runtime[WorkflowContext]) -> CaseState:
     ctx = runtime.context
-    decision = ask_human(_request(state))
+    request = _request(state)
+    decision = ask_human(request)
     # Everything below runs only once the human has answered; keyed writes make a re-run harmless.
     log(ctx, state, STEP, "decision", {"step": step_id(state, STEP), **decision.model_dump(mode="json")},
         actor=decision.actor)
@@ -41,12 +43,16 @@ def approve_brief(state: CaseState, runtime: Runtime[WorkflowContext]) -> CaseSt
     if decision.type in ("approve", "edit"):
         measure(ctx, state, STEP, MeasurementKind.reviewed)
         measure(ctx, state, STEP, MeasurementKind.confirmed)
+        # The reviewer decided on what the inbox showed: the model's draft if it replaced the extractive one.
+        shown = shown_proposal(ctx.engine, request).get("brief", state["brief"])
+        if shown != state["brief"]:
+            update["brief"] = shown
         if decision.type == "edit" and decision.edited_payload:
-            brief = dict(state["brief"])
+            brief = dict(shown)
             for name, text in decision.edited_payload.get("brief", {}).items():
                 if name in brief and isinstance(text, str) and text.strip():
                     brief[name] = {**brief[name], "text": text.strip()}
-            log(ctx, state, STEP, "brief_edited", {"original": state["brief"], "edited": brief},
+            log(ctx, state, STEP, "brief_edited", {"original": shown, "edited": brief},
                 actor=decision.actor)
             update["brief"] = brief
     elif decision.type == "reject":

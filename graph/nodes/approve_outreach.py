@@ -7,7 +7,7 @@ from langgraph.runtime import Runtime
 from agent.outputs import CustomerUpdate
 from core.models import ApprovalRequest, MeasurementKind, Role
 from core.store.ledger import enqueue_outbound
-from graph.approval import ask_human
+from graph.approval import ask_human, shown_proposal
 from graph.context import WorkflowContext
 from graph.keys import effect_key, step_id
 from graph.record import log, measure
@@ -21,6 +21,7 @@ def _request(state: CaseState) -> ApprovalRequest:
     return ApprovalRequest(
         action=STEP, case_id=state["case_id"], step=step_id(state, STEP),
         proposal={"subject": draft.subject, "body": draft.body, "source": draft.source,
+                  "draft": {"source": draft.source, "note": draft.note, "fallbacks": []},
                   "next_actions": state.get("next_actions", {}).get("actions", []),
                   "suggestions": state.get("suggestions", [])},
         reasons=["customer-facing message", "seed 001: CSM review before outreach"],
@@ -36,13 +37,16 @@ def approve_outreach(state: CaseState, runtime: Runtime[WorkflowContext]) -> Cas
     decision = ask_human(request)
     log(ctx, state, STEP, "decision", {"step": request.step, **decision.model_dump(mode="json")},
         actor=decision.actor)
+    # The reviewer decided on what the inbox showed: the model's draft if it replaced the extractive one.
+    shown = shown_proposal(ctx.engine, request)
     if decision.type in ("approve", "edit"):
-        approved = {"subject": request.proposal["subject"], "body": request.proposal["body"]}
+        approved = {"subject": shown["subject"], "body": shown["body"]}
         if decision.type == "edit" and decision.edited_payload:
             approved |= {k: v for k, v in decision.edited_payload.items() if k in ("subject", "body") and v}
         # The original proposal and what was approved are both kept on the timeline.
         log(ctx, state, STEP, "customer_update_approved",
-            {"original": {"subject": request.proposal["subject"], "body": request.proposal["body"]},
+            {"original": {"subject": shown["subject"], "body": shown["body"]},
+             "source": shown.get("draft", {}).get("source", shown.get("source")),
              "approved": approved, "approved_by": decision.actor}, actor=decision.actor)
         enqueue_outbound(ctx.engine, effect_key(state, STEP, "outbound"), "customer_update",
                          {"account_id": state["account_id"], **approved}, ctx.clock(), case_id=state["case_id"])

@@ -1,14 +1,14 @@
 """The live loop: per-account detection queue, the assessment clock, risk reviews.
 
 Revision ID: 0004
-Revises: 0006 (re-chained after the sync cursors migration merged from main)
+Revises: 0009 (re-chained after the migrations merged from main)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0006"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

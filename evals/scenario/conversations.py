@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from core.models.records import Contact, Priority, SlaMetric, SlaStatus, TicketStatus
-from core.sample import phrases
-from core.sample.builder import AccountBuilder, Thread
-from core.sample.topics import Topic
+from evals.scenario import phrases
+from evals.scenario.builder import AccountBuilder, Thread
+from evals.scenario.topics import Topic
 
 
 @dataclass

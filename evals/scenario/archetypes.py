@@ -21,6 +21,8 @@ class Archetype(StrEnum):
     usage_drop_renewal = "usage_drop_renewal"
     silence_before_renewal = "silence_before_renewal"
     compliance = "compliance"
+    quiet_escalation = "quiet_escalation"
+    rough_but_loyal = "rough_but_loyal"
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ SPECS: dict[Archetype, ArchetypeSpec] = {
         "Tone drifts neutral to negative; repeat contact within 72 h, reopen, handoffs, missed SLAs, "
         "then a request for a manager."),
     Archetype.polite_frustration: ArchetypeSpec(
-        0.07, True, True, False, False, "Polite nudges ('just checking in again') go unanswered, then escalation."),
+        0.07, True, True, False, False, "Polite status requests go unanswered, then escalation."),
     Archetype.engineering_black_hole: ArchetypeSpec(
         0.06, True, True, False, False, "Engineering owns the ticket for weeks without a customer update."),
     Archetype.multi_contact_density: ArchetypeSpec(
@@ -63,20 +65,28 @@ SPECS: dict[Archetype, ArchetypeSpec] = {
     Archetype.silence_before_renewal: ArchetypeSpec(
         0.06, True, False, False, True, "The champion leaves and the account goes quiet before renewal."),
     Archetype.compliance: ArchetypeSpec(
-        0.06, True, True, False, False, "GDPR request, security incident or lawsuit threat in messages."),
+        0.06, True, True, False, False, "Privacy request, intrusion or legal threat in messages."),
+    Archetype.quiet_escalation: ArchetypeSpec(
+        0.05, True, True, False, False, "Escalates with few warning signs (quiet positive; doubles as label noise)."),
+    Archetype.rough_but_loyal: ArchetypeSpec(
+        0.06, False, False, True, False, "Breaches, a reopen, handoffs and frustrated messages, but never escalates."),
 }
 
 
-def allocate(n_accounts: int, rng: random.Random) -> list[Archetype]:
-    """Archetype per account: every archetype once when there is room, the rest by weight, shuffled."""
+def allocate(n_accounts: int, rng: random.Random, weights: dict[Archetype, float] | None = None) -> list[Archetype]:
+    """Archetype per account: every archetype once when there is room, the rest by weight, shuffled.
+
+    `weights` replaces the archetypes' default weights (the dev and test splits use different mixes).
+    """
     kinds = list(SPECS)
-    total = sum(s.weight for s in SPECS.values())
+    weight = {k: (weights or {}).get(k, SPECS[k].weight) for k in kinds}
+    total = sum(weight.values())
     counts = {k: 0 for k in kinds}
     if n_accounts >= len(kinds):
         counts = {k: 1 for k in kinds}
     remaining = n_accounts - sum(counts.values())
     # Largest remainder on the weights, so the mix is stable for a given n rather than a random draw.
-    shares = {k: remaining * SPECS[k].weight / total for k in kinds}
+    shares = {k: remaining * weight[k] / total for k in kinds}
     for k in kinds:
         counts[k] += int(shares[k])
     leftovers = sorted(kinds, key=lambda k: (-(shares[k] - int(shares[k])), kinds.index(k)))

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from core.models.records import Channel, Priority, SlaMetric, SlaStatus, TicketStatus
-from core.sample import phrases
-from core.sample.archetypes import Archetype
-from core.sample.builder import AccountBuilder, Thread
-from core.sample.conversations import (
+from evals.scenario import phrases
+from evals.scenario.archetypes import Archetype
+from evals.scenario.builder import AccountBuilder, Thread
+from evals.scenario.conversations import (
     Story,
     customer_opens,
     escalate,
@@ -17,8 +17,8 @@ from core.sample.conversations import (
     handoff,
     resolve,
 )
-from core.sample.text import fill
-from core.sample.topics import TOPIC_BY_NAME
+from evals.scenario.text import fill
+from evals.scenario.topics import TOPIC_BY_NAME
 
 Storyline = Callable[[AccountBuilder, datetime, datetime], Story]
 _TECH = ["sso", "api_rate_limit", "webhooks", "export", "crm_sync", "data_sync", "performance", "permissions"]
@@ -129,7 +129,7 @@ def slow_drift(b: AccountBuilder, start: datetime, end: datetime) -> Story:
     customer_opens(t, tone="neutral")
     first_response(t, macro=True)
     t.wait(20, 40)
-    t.say([tx.pick(phrases.DRIFT_MILD, t.ctx), tx.pick(topic.details, t.ctx)], tone="neutral")
+    t.say([tx.family("frustration", phrases.DRIFT_MILD, t.ctx), tx.pick(topic.details, t.ctx)], tone="neutral")
     story.signal("tone_drift", t.now)
     t.update(status=TicketStatus.open)
     _late_reply(t, story, [tx.pick(phrases.AGENT_HOLDING, t.ctx)])
@@ -146,19 +146,19 @@ def slow_drift(b: AccountBuilder, start: datetime, end: datetime) -> Story:
     reopened_at = t.now
     t.wait(10, 30)
     repeat = b.open_ticket(t.now, contact=t.contact, priority=t.ticket.priority, same_as=t)
-    repeat.say([tx.pick(phrases.REPEAT_CONTACT, repeat.ctx), tx.pick(phrases.DRIFT_MILD, repeat.ctx)], tone="negative")
+    repeat.say([tx.pick(phrases.REPEAT_CONTACT, repeat.ctx), tx.family("frustration", phrases.DRIFT_MILD, repeat.ctx)], tone="negative")
     story.signal("repeat_contact_72h", repeat.now)
     first_response(repeat, macro=True)
     t.now = max(t.now, repeat.now)
     handoff(t, rng.choice([a for a in phrases.SUPPORT_T2 if a != t.agent]))
     _late_reply(t, story, [tx.pick(phrases.AGENT_HANDOFF, t.ctx), tx.pick(phrases.AGENT_HOLDING, t.ctx)])
     t.wait(48, 96)
-    t.say([tx.pick(phrases.DRIFT_MILD, t.ctx)], tone="negative")
+    t.say([tx.family("frustration", phrases.DRIFT_MILD, t.ctx)], tone="negative")
     due = t.due(SlaMetric.resolution, reopened_at)
     if due < t.now:
         t.sla(SlaMetric.resolution, SlaStatus.breached, due, due)
     t.wait(48, 120)
-    escalate(t, story, [tx.pick(phrases.WEEKS_OPEN, t.ctx), tx.pick(phrases.ESCALATION_DEMANDS[:4], t.ctx)])
+    escalate(t, story, [tx.family("frustration", phrases.WEEKS_OPEN, t.ctx), tx.pick(phrases.ESCALATION_DEMANDS[:4], t.ctx)])
     return story
 
 
@@ -175,7 +175,7 @@ def polite_frustration(b: AccountBuilder, start: datetime, end: datetime) -> Sto
         if i % 2 == 0:
             _late_reply(t, story, [tx.pick(phrases.AGENT_HOLDING, t.ctx)])
     t.wait(48, 96)
-    escalate(t, story, [tx.pick(phrases.WEEKS_OPEN, t.ctx), "Can you escalate this to your manager, please?"],
+    escalate(t, story, [tx.family("frustration", phrases.WEEKS_OPEN, t.ctx), "Could a supervisor look at this now, please?"],
              tone="neutral")
     return story
 
@@ -205,7 +205,7 @@ def engineering_black_hole(b: AccountBuilder, start: datetime, end: datetime) ->
             t.sla(SlaMetric.next_reply, SlaStatus.breached, due, due)
     story.signal("engineering_silence", eng_start + timedelta(days=7))
     t.now = max(t.now, due) + timedelta(hours=rng.randint(4, 40))
-    escalate(t, story, [tx.pick(phrases.WEEKS_OPEN, t.ctx), "Nobody has given us a single update in a month.",
+    escalate(t, story, [tx.family("frustration", phrases.WEEKS_OPEN, t.ctx), "Nobody has given us a single update in a month.",
                         tx.pick(phrases.ESCALATION_DEMANDS, t.ctx)])
     return story
 
@@ -229,7 +229,7 @@ def multi_contact_density(b: AccountBuilder, start: datetime, end: datetime) -> 
     last = max(threads, key=lambda th: th.now)
     last.wait(24, 60)
     escalate(last, story, ["Several people on my team have now reported the same problem this week.",
-                           "I'd like an escalation call with your leadership this week."],
+                           "I want your leadership on a call with us this week."],
              contact=sponsor)
     return story
 
@@ -266,7 +266,7 @@ def usage_drop_renewal(b: AccountBuilder, start: datetime, end: datetime) -> Sto
            tx.plain(b.ctx(), [tx.pick(phrases.CSM_USAGE, b.ctx())]))
     t = b.open_ticket(drop + timedelta(days=rng.randint(10, 16), hours=rng.randint(8, 16)),
                       topic=TOPIC_BY_NAME["export"], priority=Priority.p4)
-    t.say([tx.pick(phrases.CHURN_HINTS, t.ctx)], tone=None)
+    t.say([tx.family("churn", phrases.CHURN_HINTS, t.ctx)], tone=None)
     story.signal("churn_question", t.now)
     first_response(t)
     return story
@@ -274,7 +274,7 @@ def usage_drop_renewal(b: AccountBuilder, start: datetime, end: datetime) -> Sto
 
 def silence_before_renewal(b: AccountBuilder, start: datetime, end: datetime) -> Story:
     rng, tx = b.rng, b.text
-    story = Story(notes=["champion left, no replies to CSM outreach, renewal approaching"])
+    story = Story(notes=["sponsor gone, CSM outreach unanswered, renewal approaching"])
     champion = b.champion
     left = (end - timedelta(days=rng.randint(40, 60))).replace(hour=rng.randint(9, 17), minute=rng.randint(0, 59))
     b.contacts = [c.model_copy(update={"is_key_stakeholder": False}) if c.id == champion.id else c for c in b.contacts]
@@ -293,10 +293,10 @@ def silence_before_renewal(b: AccountBuilder, start: datetime, end: datetime) ->
 
 def compliance(b: AccountBuilder, start: datetime, end: datetime) -> Story:
     rng, tx = b.rng, b.text
-    kind = rng.choice(["gdpr", "breach", "lawsuit"])
+    kind = rng.choice(["privacy_request", "intrusion", "legal_threat"])
     story = Story(compliance=kind, notes=[f"compliance: {kind}"])
     at = _episode_start(b, end, 10)
-    if kind == "lawsuit":
+    if kind == "legal_threat":
         t = b.open_ticket(at, priority=Priority.p1, topic=TOPIC_BY_NAME["performance"], channel=Channel.email)
         t.say([tx.pick(phrases.INCIDENT_OPEN, t.ctx)], tone="negative")
         first_response(t, late=True)
@@ -306,29 +306,71 @@ def compliance(b: AccountBuilder, start: datetime, end: datetime) -> Story:
         t.wait(24, 72)
         t.update(status=TicketStatus.open)
     else:
-        t = b.open_ticket(at, priority=Priority.p1 if kind == "breach" else Priority.p2, channel=Channel.email,
+        t = b.open_ticket(at, priority=Priority.p1 if kind == "intrusion" else Priority.p2, channel=Channel.email,
                           topic=TOPIC_BY_NAME["permissions"], subject=rng.choice(phrases.COMPLIANCE_SUBJECTS[kind]))
     t.say([tx.pick(phrases.COMPLIANCE[kind], t.ctx)], tone=None)
     story.signal("compliance_terms", t.now)
-    if kind == "breach":
+    if kind == "intrusion":
         story.engineering = True
         t.wait(0.2, 0.8)
         t.update(status=TicketStatus.open, assignee=rng.choice(phrases.SUPPORT_T2), group="Support T2",
-                 engineering_owner="Security Incident Response")
+                 engineering_owner="Security Response Team")
         t.reply([tx.pick(phrases.COMPLIANCE_ACKS[kind], t.ctx)])
         t.wait(3, 10)
     else:
         t.wait(1, 6)
         t.reply([tx.pick(phrases.COMPLIANCE_ACKS[kind], t.ctx)])
         t.wait(48, 120)
-        if kind == "gdpr":
+        if kind == "privacy_request":
             _nudge(t, story)
             t.wait(72, 150)
     escalate(t, story, [tx.pick(phrases.COMPLIANCE[f"{kind}_escalation"], t.ctx)])
     return story
 
 
+def quiet_escalation(b: AccountBuilder, start: datetime, end: datetime) -> Story:
+    """Escalates with almost no warning: one ordinary ticket, a short wait, then a demand (label noise too)."""
+    rng, tx = b.rng, b.text
+    story = Story(notes=["escalates with few signals: an ordinary ticket, then a demand"])
+    topic = TOPIC_BY_NAME[rng.choice(_TECH)]
+    t = b.open_ticket(_episode_start(b, end, 6), topic=topic, priority=Priority.p3)
+    customer_opens(t, tone="neutral")
+    story.signal("ordinary_ticket", t.now)
+    first_response(t)
+    t.wait(24, 90)
+    escalate(t, story, [tx.pick(phrases.ESCALATION_DEMANDS, t.ctx)], tone="neutral")
+    return story
+
+
+def rough_but_loyal(b: AccountBuilder, start: datetime, end: datetime) -> Story:
+    """Many warning signs that never turn into an escalation: breaches, a reopen, handoffs, real complaints."""
+    rng, tx = b.rng, b.text
+    story = Story(notes=["signal-heavy but never escalates: SLA breaches, reopen, handoffs, frustrated messages"])
+    topic = TOPIC_BY_NAME[rng.choice(_TECH)]
+    t = b.open_ticket(_episode_start(b, end, 20), topic=topic, priority=rng.choice([Priority.p2, Priority.p3]))
+    customer_opens(t, tone="negative")
+    first_response(t, macro=True, late=rng.random() < 0.5)
+    t.wait(20, 50)
+    t.say([tx.family("frustration", phrases.DRIFT_MILD, t.ctx)], tone="negative")
+    _late_reply(t, story, [tx.pick(phrases.AGENT_HOLDING, t.ctx)])
+    handoff(t, rng.choice(phrases.SUPPORT_T2))
+    t.wait(24, 60)
+    t.reply([tx.pick(phrases.AGENT_HANDOFF, t.ctx), tx.pick(topic.answers, t.ctx)])
+    t.wait(24, 60)
+    resolve(t, thanks=0.0, csat=0.0)
+    t.wait(30, 80)
+    t.say([tx.pick(phrases.REOPEN, t.ctx)], tone="negative")
+    t.update(status=TicketStatus.open, solved_at=None, reopen_count=t.ticket.reopen_count + 1)
+    t.wait(4, 30)
+    _nudge(t, story, tone=None)
+    t.wait(10, 40)
+    resolve(t, thanks=0.9, csat=0.8, csat_scores=(3, 4, 4), late_resolution=True)
+    return story
+
+
 STORYLINES: dict[Archetype, Storyline] = {
+    Archetype.quiet_escalation: quiet_escalation,
+    Archetype.rough_but_loyal: rough_but_loyal,
     Archetype.healthy_quiet: healthy_quiet,
     Archetype.loud_satisfied: loud_satisfied,
     Archetype.p1_transparent: p1_transparent,

@@ -88,9 +88,9 @@ LOUD_REQUESTS = [
 
 ANGRY_ONEOFF = [
     "This is ridiculous. The {report} export has been broken all morning and I have a board meeting in two hours. Fix it NOW.",
-    "Seriously?! Nothing loads and my whole team is sitting idle. This is completely unacceptable.",
+    "Seriously?! Nothing loads and my whole team is sitting idle. This is completely out of order.",
     "Why is this STILL broken?? I can't do my job. I need this working immediately.",
-    "Absolutely unacceptable. Our reports are empty right before quarter close. What is going on over there?",
+    "Absolutely not OK. Our reports are empty right before quarter close. What is going on over there?",
 ]
 APOLOGY_AFTER = [
     "That did it, thanks. Sorry for the tone earlier, it was a stressful morning.",
@@ -98,77 +98,71 @@ APOLOGY_AFTER = [
     "All good now, thank you. Sorry for the rant, you were great.",
 ]
 
-# Signals planted in at-risk stories. Tests and the evaluation suite look for these exact families.
+# At-risk language. Written for the generator only: none of these families shares a phrase with the
+# detector's lists (rules/thresholds.py, rules/definitions/*.yaml); tests/evals/test_scenario_leaks.py
+# pins it. With --data-dir, real complaint text (evals/public_data.py) is mixed in as well.
 POLITE_NUDGES = [
-    "Just checking in again on this one.", "Any update?", "Hi, just following up on my previous message.",
-    "Just checking in again: is there any news on this?", "Gentle reminder on this ticket.",
-    "Sorry to chase, any update on this?", "Following up again here, we haven't heard back.",
-    "Any news? Just checking in again.",
+    "Hello again, wondering where things stand with this.", "Is there news on the item below?",
+    "Circling back on the thread below.", "Bumping this up your queue, if I may.",
+    "Could I get a status on this one?", "Hoping to hear something on this soon.",
+    "Is anyone looking at this? Haven't seen a reply.", "Trying once more to get an answer here.",
 ]
 REPEAT_CONTACT = [
-    "I'm writing again about the same problem I reported on {weekday}.",
-    "Same issue as my ticket from {weekday}, it's happening again.",
-    "Opening a new ticket because the previous one about this went nowhere.",
-    "This is the same issue I raised a couple of days ago.",
+    "Writing in about the very problem I reported on {weekday}.",
+    "It's the identical fault from my ticket on {weekday}, back again.",
+    "New ticket, since my previous one about this went nowhere.",
+    "I raised exactly this a couple of days ago.",
 ]
 REOPEN = [
-    "This is happening again, so I'm reopening the ticket.", "The fix didn't hold. Reopening.",
-    "It's broken again as of this morning.", "Unfortunately the problem came back overnight.",
+    "It's back, so please reopen the case.", "The fix didn't hold. Reopening.",
+    "It broke once more as of this morning.", "Sadly the fault came back overnight.",
 ]
 DRIFT_MILD = [
-    "We're now a few days into this and still blocked.", "I explained this already in my first message.",
-    "The suggested steps don't address the problem we described.", "Could someone actually read the ticket?",
-    "This is the third time I'm explaining the same thing.",
+    "We're now a few days into this and still blocked.", "I described all this in my first message.",
+    "The suggested steps don't touch the problem we described.", "Could someone read the whole thread, please?",
+    "I keep explaining the same thing to different people.",
 ]
 WEEKS_OPEN = [
-    "This has been open for weeks.", "This ticket has been open for weeks now with no resolution.",
-    "We've been waiting for weeks.", "It's been weeks and we still have no answer.",
+    "This case is well past a month old.", "Nothing has moved on this since last month.",
+    "We raised this a long time ago and it is still not fixed.", "A month on, we still have no answer.",
 ]
 ESCALATION_DEMANDS = [
-    "I need to speak to your manager.", "Please escalate this to your manager today.",
-    "I want to speak to someone more senior about this.", "I'd like this escalated to your leadership.",
-    "If we can't get this resolved, we'll have to reconsider whether to renew.",
-    "We are evaluating alternatives and this ticket is a big part of why.",
+    "I want a supervisor on this today.", "Please put me in touch with whoever runs your support team.",
+    "I'd like a call with someone who can make decisions.", "Loop in your head of support, please.",
+    "Our leadership is asking whether this vendor is still the right choice.",
+    "Procurement has asked us to price out other vendors because of this.",
 ]
-ESCALATION_PHRASES = [
-    "speak to your manager", "escalate this", "escalated to your leadership", "someone more senior",
-    "open for weeks", "waiting for weeks", "been weeks", "reconsider whether to renew", "evaluating alternatives",
-    "just checking in again", "any update?", "escalation call",
-]
-
-COMPLIANCE_TERMS = ["gdpr", "data subject", "security breach", "data breach", "lawsuit", "legal action", "counsel",
-                    "attorney", "unauthorized access", "article 15", "article 17", "regulator"]
 COMPLIANCE = {
-    "gdpr": [
+    "privacy_request": [
         "We have received a data subject access request under GDPR Article 15 from a former employee. "
         "We need a full export of their personal data held in your platform.",
         "Following a GDPR erasure request (Article 17) we need all records for one data subject deleted, including backups. "
         "Please confirm the process.",
     ],
-    "gdpr_escalation": [
+    "privacy_request_escalation": [
         "The one-month GDPR deadline for this data subject request is in a few days and we still have nothing from you. "
-        "Our DPO is now involved; please escalate this to your leadership today.",
+        "Our DPO is now involved and wants a supervisor on this today.",
         "We're about to miss the statutory deadline for a data subject request because of this ticket. "
-        "Our counsel has asked me to escalate this immediately.",
+        "Our counsel has asked me to raise this with your management immediately.",
     ],
-    "breach": [
+    "intrusion": [
         "Our SOC flagged what looks like unauthorized access to our workspace from an IP range we don't recognise. "
         "Is this a security breach on your side? We need answers today.",
         "One of our admins received a login alert from another country and we see API keys being used we never created. "
         "We are treating this as a possible security breach.",
     ],
-    "breach_escalation": [
-        "We need a written incident report and your security team on a call. Our CISO wants to speak to someone more "
-        "senior by end of day; if this was a data breach we have notification obligations.",
+    "intrusion_escalation": [
+        "We need a written incident report and your security team on a call. Our CISO wants a call with your head of "
+        "security by end of day; if this was a data breach we have notification obligations.",
     ],
-    "lawsuit": [
+    "legal_threat": [
         "Your outage caused us to miss a contractual delivery to our largest client. Our counsel is reviewing the SLA credits.",
     ],
-    "lawsuit_escalation": [
+    "legal_threat_escalation": [
         "Our legal team has advised us that we are preparing legal action over the losses from this incident. "
-        "I need to speak to your manager and your legal department this week.",
+        "I need your management and your legal department on a call this week.",
         "Unless this is resolved with appropriate credits, we will pursue a lawsuit for breach of the service agreement. "
-        "Please escalate this to your leadership.",
+        "Please put your leadership on this.",
     ],
 }
 
@@ -259,21 +253,21 @@ CSM_SEASONAL = [
     "Customer's fiscal year-end freeze starts next week; usage always drops and recovers in the new period.",
 ]
 CSM_CHAMPION_LEFT = [
-    "Heard from a colleague that {first} ({title}), our champion, has left {company}. No replacement named yet.",
-    "Champion left: {first} ({title}) moved to another company. Need a new sponsor before renewal.",
+    "Heard from a colleague that {first} ({title}), our sponsor, moved on from {company}. Nobody named in their place.",
+    "Sponsor gone: {first} ({title}) now works elsewhere. Need a new sponsor before renewal.",
 ]
 CSM_NO_REPLY = [
-    "Third attempt to schedule the renewal call; no reply from the account.", "QBR invite declined without comment.",
-    "Sent renewal proposal two weeks ago; no response. Usage owner unknown.",
-    "No one from {company} attended the scheduled check-in.",
+    "Third try to book the renewal call; the account stays silent.", "QBR invite turned down, no reason given.",
+    "Sent renewal proposal two weeks ago; nothing back. Usage owner unknown.",
+    "Nobody from {company} joined the planned check-in.",
 ]
 CSM_USAGE = [
     "Weekly active users down sharply. {first} said they're 'reviewing tooling' for next year.",
     "Usage fell off a cliff this week; login counts around half of last month. Asked {first} for a call.",
 ]
 CHURN_HINTS = [
-    "Can you tell us how to export all of our data, including attachments, in a bulk format?",
-    "What notice period applies if we decide not to renew? Please send the relevant contract section.",
+    "Can you tell us how to download everything we store with you, attachments included, in one go?",
+    "How much warning do we have to give if we stop after this term? Please send the contract clause.",
 ]
 
 CONTRACT_TERMS = [
@@ -297,18 +291,18 @@ CUSTOMER_CONFIRMS = ["Confirmed, it works now.", "That fixed it.", "All good on 
                      "Perfect, that sorted it.", "Yes, that did the trick.", "Just tested it and it's working.",
                      "We're back up and running.", "Looks good from here.", "Fixed on our end too, thanks.", ""]
 COMPLIANCE_SUBJECTS = {
-    "gdpr": ["Data subject request for a former employee", "GDPR request: export of personal data",
+    "privacy_request": ["Data subject request for a former employee", "GDPR request: export of personal data",
              "Erasure request under GDPR"],
-    "breach": ["Possible unauthorized access to our workspace", "Suspicious logins and unknown API keys",
+    "intrusion": ["Possible unauthorized access to our workspace", "Suspicious logins and unknown API keys",
                "URGENT: suspected security breach"],
 }
 COMPLIANCE_ACKS = {
-    "gdpr": ["Thanks, I've passed your request to our privacy team. They'll be in touch about next steps.",
+    "privacy_request": ["Thanks, I've passed your request to our privacy team. They'll be in touch about next steps.",
              "Received. Data subject requests are handled by our privacy team; I've opened an internal request."],
-    "breach": ["I've engaged our security incident response team and revoked the API keys you listed as a precaution. "
+    "intrusion": ["I've engaged our security incident response team and revoked the API keys you listed as a precaution. "
                "We'll share findings as soon as we have them.",
                "Our security team is investigating the sign-ins now. Please don't delete any audit logs on your side."],
-    "lawsuit": ["I understand. I've shared your message with our account team and will come back to you on the credits.",
+    "legal_threat": ["I understand. I've shared your message with our account team and will come back to you on the credits.",
                 "Thanks for letting us know. I've asked our billing team to review the SLA credits under your contract."],
 }
 INCIDENT_ACKS = [
@@ -316,4 +310,19 @@ INCIDENT_ACKS = [
     "I'll post an update here every 30 minutes; the status page has the same information.",
     "Confirmed: this is a platform-wide incident on {region}, not something on your side. Engineering is engaged "
     "and I'll keep you updated at least every 30 minutes until it's resolved.",
+]
+
+# Compliance words in harmless contexts (healthy accounts; nothing to act on).
+HARMLESS_COMPLIANCE = [
+    "Side note: I linked your docs from our GDPR page for customers.",
+    "Unrelated, but there was a data breach in the news at another vendor; no concern on our side, just curious "
+    "whether you publish a security whitepaper.",
+    "Our legal department asked for the latest version of your DPA for our records, nothing urgent.",
+    "We're updating our HIPAA training material and wanted to reference your access controls page.",
+    "Our auditors want a copy of your SOC 2 report for the annual review, routine request.",
+    "For our annual privacy policy refresh, can you confirm where backups are stored?",
+]
+HARMLESS_STAKEHOLDER = [
+    "{first} ({title}) moved to a new internal role; their deputy takes over day to day, relationship unchanged.",
+    "New point of contact named by {company} after a reorg; intro call held, all positive.",
 ]

@@ -1,4 +1,4 @@
-"""The sample generator: deterministic, valid, varied, and truthful about what it planted."""
+"""The scenario generator (evals/scenario): deterministic, valid, varied, and truthful about what it planted."""
 
 from __future__ import annotations
 
@@ -11,19 +11,9 @@ import pytest
 
 from core.events import EVENT_ADAPTER, dump_event
 from core.models.records import AuthorSide
-from core.sample import (
-    COMPLIANCE_TERMS,
-    ESCALATION_PHRASES,
-    SPECS,
-    Archetype,
-    ListTextSource,
-    generate,
-    read_events,
-    sample_path,
-    truth_path,
-    write_sample,
-)
-from core.sample.files import SAMPLE_ACCOUNTS, SAMPLE_MONTHS, SAMPLE_SEED
+from core.sample import read_events, truth_path
+from evals.scenario import SPECS, Archetype, ListTextSource, generate
+from evals.scenario.files import SAMPLE_ACCOUNTS, write_sample
 
 
 @pytest.fixture(scope="module")
@@ -95,21 +85,14 @@ def _customer_texts(events):
             if e.type == "message.created" and e.payload.author_side == AuthorSide.customer]
 
 
-def test_compliance_terms_appear_only_in_compliance_accounts(sample) -> None:
+def test_healthy_accounts_carry_realistic_noise(sample) -> None:
+    """Warning signs are not free labels: healthy accounts also breach SLAs, change hands and complain."""
     events = _by_account(sample)
-    for truth in sample.truth:
-        texts = [e.payload.text.lower() for e in events[truth.account_id] if e.type == "message.created"]
-        hits = any(term in text for text in texts for term in COMPLIANCE_TERMS)
-        assert hits == truth.has_compliance_terms, truth.account_id
-
-
-def test_healthy_and_hard_negative_customers_never_use_escalation_language(sample) -> None:
-    events = _by_account(sample)
-    for truth in sample.truth:
-        if truth.at_risk:
-            continue
-        for text in _customer_texts(events[truth.account_id]):
-            assert not any(p in text for p in ESCALATION_PHRASES), (truth.account_id, text)
+    healthy = [t for t in sample.truth if not t.at_risk]
+    breached = [t for t in healthy if any(e.type == "sla.recorded" and e.payload.status.value == "breached"
+                                          for e in events[t.account_id])]
+    assert len(breached) >= len(healthy) // 3
+    assert any(t.archetype == Archetype.rough_but_loyal for t in healthy)
 
 
 def test_ticket_changes_are_new_snapshots(sample) -> None:
@@ -128,7 +111,7 @@ def test_usage_drop_is_at_least_40_percent_week_over_week(sample) -> None:
         if truth.archetype in (Archetype.usage_drop_renewal, Archetype.seasonal_dip):
             assert worst <= 0.6, truth.account_id
         elif truth.archetype != Archetype.silence_before_renewal:
-            assert worst > 0.8, truth.account_id
+            assert worst > 0.4, truth.account_id  # a one-week blip (noise) goes down to ~55 %
 
 
 def test_message_texts_are_varied(sample) -> None:
@@ -155,21 +138,22 @@ def test_text_source_supplies_customer_sentences() -> None:
 def test_list_text_source_rejects_unknown_labels() -> None:
     with pytest.raises(ValueError):
         ListTextSource({"angry": ["x"]})
+    with pytest.raises(ValueError):
+        ListTextSource({}, {"sarcasm": ["x"]})
+
+
+def test_real_frustration_text_reaches_at_risk_stories() -> None:
+    source = ListTextSource({}, {"frustration": ["REAL-FRUSTRATION sentence here."]})
+    sample = generate(seed=5, n_accounts=15, text_source=source)
+    drift = [t.account_id for t in sample.truth if t.archetype == Archetype.slow_drift]
+    texts = [e.payload.text for e in sample.events if e.type == "message.created"
+             and e.payload.account_id in drift]
+    assert any("REAL-FRUSTRATION" in t for t in texts)
 
 
 def test_naive_end_is_refused() -> None:
     with pytest.raises(ValueError):
         generate(n_accounts=2, end=datetime(2026, 1, 1))
-
-
-def test_committed_sample_matches_regeneration(tmp_path) -> None:
-    committed = sample_path()
-    events_path, truth = write_sample(tmp_path, seed=SAMPLE_SEED, n_accounts=SAMPLE_ACCOUNTS, months=SAMPLE_MONTHS,
-                                      compress=committed.suffix == ".gz")
-    assert events_path.name == committed.name
-    assert events_path.read_bytes() == committed.read_bytes()
-    assert truth.read_bytes() == truth_path().read_bytes()
-    assert committed.stat().st_size < 3_000_000
 
 
 def test_committed_sample_reads_back(tmp_path) -> None:

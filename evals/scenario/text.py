@@ -6,7 +6,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from typing import Literal, Protocol, runtime_checkable
 
-from core.sample import phrases
+from evals.scenario import phrases
 
 Sentiment = Literal["negative", "neutral", "positive"]
 SENTIMENTS: tuple[Sentiment, ...] = ("negative", "neutral", "positive")
@@ -26,19 +26,33 @@ class TemplateTextSource:
         return rng.choice(phrases.TONE[sentiment])
 
 
+# Real-text families beyond tone (evals/public_data.py fills them from public corpora): a customer's
+# complaint about poor service ("frustration") and a question about leaving ("churn").
+KINDS = ("frustration", "churn")
+
+
 class ListTextSource:
     """Draws from labelled sentences supplied by the caller; falls back to templates for an empty label."""
 
-    def __init__(self, by_label: Mapping[str, Sequence[str]]) -> None:
+    def __init__(self, by_label: Mapping[str, Sequence[str]], kinds: Mapping[str, Sequence[str]] | None = None) -> None:
         unknown = set(by_label) - set(SENTIMENTS)
         if unknown:
             raise ValueError(f"unknown sentiment labels {sorted(unknown)}; expected {SENTIMENTS}")
+        unknown = set(kinds or {}) - set(KINDS)
+        if unknown:
+            raise ValueError(f"unknown text kinds {sorted(unknown)}; expected {KINDS}")
         self._by_label = {k: [s.strip() for s in v if s and s.strip()] for k, v in by_label.items()}
+        self._kinds = {k: [s.strip() for s in v if s and s.strip()] for k, v in (kinds or {}).items()}
         self._fallback = TemplateTextSource()
 
     def sentence(self, sentiment: Sentiment, rng: random.Random) -> str:
         pool = self._by_label.get(sentiment) or []
         return rng.choice(pool) if pool else self._fallback.sentence(sentiment, rng)
+
+    def real(self, kind: str, rng: random.Random) -> str | None:
+        """A real sentence of that kind, or None when the source has none."""
+        pool = self._kinds.get(kind) or []
+        return rng.choice(pool) if pool else None
 
 
 class _Slots(dict[str, str]):
@@ -69,6 +83,15 @@ class TextMaker:
 
     def tone(self, sentiment: Sentiment) -> str:
         return self.source.sentence(sentiment, self.rng)
+
+    def family(self, kind: str, templates: Sequence[str], ctx: Mapping[str, str], real_share: float = 0.6) -> str:
+        """A real sentence of `kind` (when the source has them, with probability `real_share`), else a template."""
+        real = getattr(self.source, "real", None)
+        if real is not None and self.rng.random() < real_share:
+            sentence = real(kind, self.rng)
+            if sentence:
+                return str(sentence)
+        return self.pick(templates, ctx)
 
     def unique(self, make: Callable[[], str]) -> str:
         text = make()

@@ -34,9 +34,9 @@ from core.models.records import (
     TicketStatus,
     UsageSnapshot,
 )
-from core.sample import phrases
-from core.sample.text import TextMaker
-from core.sample.topics import TOPICS, Topic, fill_slots
+from evals.scenario import phrases
+from evals.scenario.text import TextMaker
+from evals.scenario.topics import TOPICS, Topic, fill_slots
 
 SOURCE = "sample"
 # Hours to first response, next reply and resolution per priority.

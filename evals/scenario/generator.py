@@ -13,14 +13,15 @@ from pydantic import AwareDatetime
 from core.events import Event, dump_event
 from core.models.cases import Role, SupportTier
 from core.models.records import Account, ArrTier, Contact, LifecycleStage, Strict
-from core.sample import phrases
-from core.sample.archetypes import SPECS, Archetype, allocate
-from core.sample.builder import AccountBuilder
-from core.sample.conversations import Story, routine_ticket
-from core.sample.storylines import STORYLINES, monday
-from core.sample.text import TextMaker, TextSource
+from core.sample import DEFAULT_END
+from evals.scenario import phrases
+from evals.scenario.archetypes import SPECS, Archetype, allocate
+from evals.scenario.builder import AccountBuilder
+from evals.scenario.conversations import Story
+from evals.scenario.noise import Noise, account_noise, noisy_routine_ticket
+from evals.scenario.storylines import STORYLINES, monday
+from evals.scenario.text import TextMaker, TextSource
 
-DEFAULT_END = datetime(2026, 11, 20, tzinfo=UTC)
 _TIERS = [(ArrTier.strategic, 0.1, 500_000, 2_000_000), (ArrTier.enterprise, 0.3, 150_000, 500_000),
           (ArrTier.mid_market, 0.35, 40_000, 150_000), (ArrTier.smb, 0.25, 5_000, 40_000)]
 _TICKETS_PER_MONTH = {ArrTier.strategic: 2.0, ArrTier.enterprise: 1.5, ArrTier.mid_market: 1.0, ArrTier.smb: 0.7}
@@ -62,13 +63,15 @@ class SampleSet:
 
 
 def generate(seed: int = 7, n_accounts: int = 40, months: int = 6, end: datetime = DEFAULT_END,
-             text_source: TextSource | None = None) -> SampleSet:
+             text_source: TextSource | None = None, weights: dict[Archetype, float] | None = None,
+             noise: Noise | None = None) -> SampleSet:
     """Account histories for `n_accounts` over `months` ending at `end`; the same seed gives the same events."""
     if end.tzinfo is None:
         raise ValueError("end must carry a time zone")
     rng = random.Random(seed)
     start = end - timedelta(days=30 * months)
-    mix = allocate(n_accounts, rng)
+    mix = allocate(n_accounts, rng, weights)
+    noise = noise or Noise()
     seen_texts: set[str] = set()
     used_names: set[str] = set()
     events: list[Event] = []
@@ -78,7 +81,7 @@ def generate(seed: int = 7, n_accounts: int = 40, months: int = 6, end: datetime
         text = TextMaker(arng, text_source, seen_texts)
         builder = _new_account(index, archetype, arng, text, start, end, used_names)
         story = STORYLINES[archetype](builder, start, end)
-        _background(builder, archetype, story, start, end)
+        _background(builder, archetype, story, start, end, noise)
         _usage(builder, archetype, story, start, end)
         events.extend(e for e in builder.events if e.occurred_at <= end)  # type: ignore[misc]
         truth.append(_truth(builder.account, archetype, story, end))
@@ -135,17 +138,22 @@ def _contacts(rng: random.Random, account_id: str, domain: str, minimum: int) ->
     ]
 
 
-def _background(b: AccountBuilder, archetype: Archetype, story: Story, start: datetime, end: datetime) -> None:
-    """Routine tickets and CSM notes; for at-risk accounts they stop where the warning signs begin."""
+def _background(b: AccountBuilder, archetype: Archetype, story: Story, start: datetime, end: datetime,
+                noise: Noise) -> None:
+    """Routine tickets (with realistic noise) and CSM notes; for at-risk accounts they stop where the
+    warning signs begin."""
     rng = b.rng
     quiet_after = story.first_signal_at if SPECS[archetype].at_risk and story.first_signal_at else end
+    blip = account_noise(b, start, quiet_after, noise)
+    if blip and story.usage_shape is None:
+        story.usage_shape = blip
     n = max(1, round(_TICKETS_PER_MONTH[b.account.tier] * (end - start).days / 30 * rng.uniform(0.7, 1.3)))
     span = (quiet_after - start).total_seconds() - 5 * 86400
     for _ in range(n):
         at = start + timedelta(days=2, minutes=rng.randint(0, int(max(span, 86400) // 60)))
         at = at.replace(hour=rng.randint(7, 18))
         if at < quiet_after:
-            routine_ticket(b, at)
+            noisy_routine_ticket(b, at, noise)
     at = start + timedelta(days=rng.randint(5, 25))
     while at < quiet_after - timedelta(days=3):
         ctx = b.ctx()
@@ -167,6 +175,8 @@ def _usage(b: AccountBuilder, archetype: Archetype, story: Story, start: datetim
             shape, at = story.usage_shape
             if shape == "dip" and at <= week < at + timedelta(days=14):
                 factor *= 0.56
+            if shape == "blip" and at <= week < at + timedelta(days=7):
+                factor *= 0.55
             if shape == "drop" and week >= at:
                 factor *= 0.52 * 0.94 ** ((week - at).days // 7)
         if archetype == Archetype.silence_before_renewal and story.first_signal_at and week >= story.first_signal_at:
