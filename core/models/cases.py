@@ -108,8 +108,11 @@ def _check_json_safe(value: Any, depth: int = 0) -> None:
         raise ValueError("edited_payload is nested deeper than 32 levels")
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError("edited_payload numbers must be finite (no NaN or Infinity)")
+    if isinstance(value, str) and ("\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)):
+        raise ValueError("edited_payload text must not hold NUL characters or unpaired surrogates")
     if isinstance(value, dict):
-        for item in value.values():
+        for key, item in value.items():
+            _check_json_safe(key, depth + 1)
             _check_json_safe(item, depth + 1)
     elif isinstance(value, list):
         for item in value:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 RecordId = str
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Strict(BaseModel):
@@ -19,9 +21,13 @@ class Strict(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
-        # PostgreSQL cannot store NUL in text; refuse it at the boundary on every backend alike.
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("NUL characters (\\u0000) are not allowed in text")
+        # PostgreSQL cannot store NUL in text, nor anyone encode a lone surrogate: refuse both at the boundary
+        # on every backend alike.
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ValueError("NUL characters (\\u0000) are not allowed in text")
+            if _SURROGATE.search(value):
+                raise ValueError("unpaired UTF-16 surrogates are not allowed in text")
         return value
 
 

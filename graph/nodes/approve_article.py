@@ -5,6 +5,7 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from core.models import ApprovalRequest, ArticleStatus, KnowledgeArticle, Role
+from core.models.edits import check_edit
 from core.store.articles import save_article
 from graph.approval import ask_human
 from graph.context import WorkflowContext
@@ -26,13 +27,12 @@ def approve_article(state: CaseState, runtime: Runtime[WorkflowContext]) -> Case
         assigned_to=state["triage"]["owner"], evidence_refs=draft.provenance,
         allowed_decisions=["approve", "edit", "reject"],
     )
-    decision = ask_human(request)
+    decision = ask_human(request, ctx.engine)
     log(ctx, state, STEP, "decision", {"step": request.step, **decision.model_dump(mode="json")},
         actor=decision.actor)
     if decision.type in ("approve", "edit"):
-        edits = {k: v for k, v in (decision.edited_payload or {}).items()
-                 if k in ("title", "problem", "solution", "tags") and v}
-        article = draft.model_copy(update={**edits, "status": ArticleStatus.approved})
+        changes = check_edit(STEP, request.proposal, decision.edited_payload) if decision.type == "edit" else {}
+        article = draft.model_copy(update={**changes.get("article", {}), "status": ArticleStatus.approved})
         article = KnowledgeArticle.model_validate(article.model_dump())
         save_article(ctx.engine, article, ctx.clock())
         ctx.knowledge.capture_article(article)  # stable id: re-running adds nothing

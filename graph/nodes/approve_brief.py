@@ -5,6 +5,7 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from core.models import ApprovalRequest, MeasurementKind, Role
+from core.models.edits import apply_brief, check_edit
 from graph.approval import ask_human
 from graph.context import WorkflowContext
 from graph.keys import step_id
@@ -33,7 +34,8 @@ def _request(state: CaseState) -> ApprovalRequest:
 
 def approve_brief(state: CaseState, runtime: Runtime[WorkflowContext]) -> CaseState:
     ctx = runtime.context
-    decision = ask_human(_request(state))
+    request = _request(state)
+    decision = ask_human(request, ctx.engine)
     # Everything below runs only once the human has answered; keyed writes make a re-run harmless.
     log(ctx, state, STEP, "decision", {"step": step_id(state, STEP), **decision.model_dump(mode="json")},
         actor=decision.actor)
@@ -41,13 +43,13 @@ def approve_brief(state: CaseState, runtime: Runtime[WorkflowContext]) -> CaseSt
     if decision.type in ("approve", "edit"):
         measure(ctx, state, STEP, MeasurementKind.reviewed)
         measure(ctx, state, STEP, MeasurementKind.confirmed)
-        if decision.type == "edit" and decision.edited_payload:
-            brief = dict(state["brief"])
-            for name, text in decision.edited_payload.get("brief", {}).items():
-                if name in brief and isinstance(text, str) and text.strip():
-                    brief[name] = {**brief[name], "text": text.strip()}
-            log(ctx, state, STEP, "brief_edited", {"original": state["brief"], "edited": brief},
-                actor=decision.actor)
+        # The service validated the edit against this proposal; checking again costs nothing and means a
+        # decision stored before the contract existed fails loudly instead of being half applied.
+        changes = check_edit(STEP, request.proposal, decision.edited_payload) if decision.type == "edit" else {}
+        if changes:
+            brief = apply_brief(state["brief"], changes)
+            log(ctx, state, STEP, "brief_edited", {"original": state["brief"], "edited": brief,
+                                                   "changes": changes}, actor=decision.actor)
             update["brief"] = brief
     elif decision.type == "reject":
         measure(ctx, state, STEP, MeasurementKind.reviewed)

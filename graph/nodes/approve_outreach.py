@@ -6,6 +6,7 @@ from langgraph.runtime import Runtime
 
 from agent.outputs import CustomerUpdate
 from core.models import ApprovalRequest, MeasurementKind, Role
+from core.models.edits import apply_flat, check_edit
 from core.store.ledger import enqueue_outbound
 from graph.approval import ask_human
 from graph.context import WorkflowContext
@@ -33,22 +34,26 @@ def _request(state: CaseState) -> ApprovalRequest:
 def approve_outreach(state: CaseState, runtime: Runtime[WorkflowContext]) -> CaseState:
     ctx = runtime.context
     request = _request(state)
-    decision = ask_human(request)
+    decision = ask_human(request, ctx.engine)
     log(ctx, state, STEP, "decision", {"step": request.step, **decision.model_dump(mode="json")},
         actor=decision.actor)
     if decision.type in ("approve", "edit"):
-        approved = {"subject": request.proposal["subject"], "body": request.proposal["body"]}
-        if decision.type == "edit" and decision.edited_payload:
-            approved |= {k: v for k, v in decision.edited_payload.items() if k in ("subject", "body") and v}
+        original = {"subject": request.proposal["subject"], "body": request.proposal["body"]}
+        changes = check_edit(STEP, request.proposal, decision.edited_payload) if decision.type == "edit" else {}
+        approved = apply_flat(original, {k: v for k, v in changes.items() if k in original})
+        update: CaseState = {"resolution_note": decision.comment or "", "resolved_at": ctx.clock().isoformat(),
+                             "last_decision": decision.model_dump(mode="json")}
+        if "next_actions" in changes:
+            log(ctx, state, STEP, "next_actions_edited", {"original": request.proposal["next_actions"],
+                                                           "edited": changes["next_actions"]}, actor=decision.actor)
+            update["next_actions"] = {**state.get("next_actions", {}), "actions": changes["next_actions"]}
         # The original proposal and what was approved are both kept on the timeline.
         log(ctx, state, STEP, "customer_update_approved",
-            {"original": {"subject": request.proposal["subject"], "body": request.proposal["body"]},
-             "approved": approved, "approved_by": decision.actor}, actor=decision.actor)
+            {"original": original, "approved": approved, "approved_by": decision.actor}, actor=decision.actor)
         enqueue_outbound(ctx.engine, effect_key(state, STEP, "outbound"), "customer_update",
                          {"account_id": state["account_id"], **approved}, ctx.clock(), case_id=state["case_id"])
         measure(ctx, state, STEP, MeasurementKind.action_taken, {"action": "customer_update"})
-        return {"resolution_note": decision.comment or "", "resolved_at": ctx.clock().isoformat(),
-                "last_decision": decision.model_dump(mode="json")}
+        return update
     if decision.type == "reject":
         log(ctx, state, STEP, "customer_update_rejected", {"comment": decision.comment}, actor=decision.actor)
         return {"resolution_note": decision.comment or "", "resolved_at": ctx.clock().isoformat(),
