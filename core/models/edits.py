@@ -12,7 +12,9 @@ applies exactly that with `apply_*`. The same contract serves the API, the page 
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -207,38 +209,61 @@ def apply_flat(original: dict[str, Any], changes: dict[str, Any]) -> dict[str, A
 
 
 def form_fields(action: str, proposal: dict[str, Any]) -> list[dict[str, Any]]:
-    """The editable fields of one approval as plain form inputs: path, label, current text, multiline."""
+    """The editable fields of one approval as plain form inputs: path, label, current text, kind."""
     if action == "validate_brief":
         brief = proposal.get("brief") or {}
-        return [{"path": f"brief.{n}", "label": n.replace("_", " "), "value": (brief.get(n) or {}).get("text", ""),
-                 "multiline": True} for n in BRIEF_FIELDS]
+        return [{"path": f"brief.{n}", "label": n.replace("_", " "), "kind": "text",
+                 "value": (brief.get(n) or {}).get("text", "")} for n in BRIEF_FIELDS]
     if action == "send_customer_update":
-        return [{"path": "subject", "label": "subject", "value": proposal.get("subject", ""), "multiline": False},
-                {"path": "body", "label": "message", "value": proposal.get("body", ""), "multiline": True}]
+        return [{"path": "subject", "label": "subject", "value": proposal.get("subject", ""), "kind": "line"},
+                {"path": "body", "label": "message", "value": proposal.get("body", ""), "kind": "text"},
+                {"path": "next_actions", "label": "next actions (JSON list)", "kind": "json",
+                 "value": json.dumps(proposal.get("next_actions", []), indent=2, ensure_ascii=False)}]
     if action == "publish_article":
         article = proposal.get("article") or {}
-        fields = [{"path": f"article.{n}", "label": n, "value": article.get(n, ""), "multiline": n != "title"}
-                  for n in ("title", "problem", "solution")]
-        return [*fields, {"path": "article.tags", "label": "tags (comma-separated)",
-                          "value": ", ".join(article.get("tags", [])), "multiline": False}]
+        fields = [{"path": f"article.{n}", "label": n, "value": article.get(n, ""),
+                   "kind": "line" if n == "title" else "text"} for n in ("title", "problem", "solution")]
+        return [*fields, {"path": "article.tags", "label": "tags (comma-separated)", "kind": "tags",
+                          "value": ", ".join(article.get("tags", []))}]
     return []
 
 
-def payload_from_form(action: str, values: dict[str, str]) -> dict[str, Any]:
-    """The edited payload a plain per-field form describes (browsers send CRLF line ends: back to LF)."""
+def payload_from_form(action: str, values: dict[str, str], parse_json: Callable[[str], Any]) -> dict[str, Any]:
+    """The edited payload a plain per-field form describes. Browsers send CRLF line ends: back to LF.
+    `parse_json` is the caller's hardened parser (for the action list); its refusal names the field."""
     payload: dict[str, Any] = {}
     for field in form_fields(action, {}):
         if field["path"] not in values:
             continue
         value: Any = values[field["path"]].replace("\r\n", "\n")
-        if field["path"] == "article.tags":
+        if field["kind"] == "tags":
             value = [t.strip() for t in value.split(",") if t.strip()]
+        elif field["kind"] == "json":
+            try:
+                value = parse_json(value)
+            except ValueError as exc:
+                raise EditRefused([_error(field["path"].split("."), f"not JSON: {exc}", "json_invalid")]) from None
         head, _, tail = field["path"].partition(".")
         if tail:
             payload.setdefault(head, {})[tail] = value
         else:
             payload[head] = value
     return payload
+
+
+def field_errors(errors: list[dict[str, Any]], paths: list[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """Errors grouped by the form field they belong to (longest matching path), and those that fit none."""
+    by_field: dict[str, list[str]] = {}
+    general: list[str] = []
+    for error in errors:
+        loc = [str(part) for part in error["loc"] if part not in ("body", "edited_payload")]
+        dotted = ".".join(loc)
+        owner = max((p for p in paths if dotted == p or dotted.startswith(p + ".")), key=len, default=None)
+        if owner is None:
+            general.append(f"{dotted or 'decision'}: {error['msg']}")
+        else:
+            by_field.setdefault(owner, []).append(error["msg"] if dotted == owner else f"{dotted}: {error['msg']}")
+    return by_field, general
 
 
 def settle_decision(request: ApprovalRequest, decision: ApprovalDecision) -> ApprovalDecision:
