@@ -35,7 +35,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     configure_logging()
     engine = app.state.engine
     app.state.keys = load_keys(settings)
-    app.state.sessions = Sessions(load_session_secret(settings), app.state.keys)
+    app.state.sessions = Sessions(load_session_secret(settings), app.state.keys, engine)
     app.state.spool = EventSpool(engine, settings.webhook_tolerance_s)
     app.state.ingest_worker = IngestWorker(engine, app.state.spool, on_ingested=_count_ingested)
     app.state.notifier = Notifier(engine, settings.notify_urls, settings.notify_allowed_hosts)

@@ -96,6 +96,7 @@ def login(request: Request, api_key: Annotated[str, Form()], csrf: Annotated[str
 @router.post("/logout")
 def logout(request: Request, principal: PagePrincipal, csrf: Annotated[str, Form()]) -> Response:
     check_csrf(request, csrf)
+    request.app.state.sessions.revoke(request.cookies.get(SESSION_COOKIE))  # a copied cookie dies too
     response = RedirectResponse("/ui/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -10,6 +10,9 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 RecordId = str
+# Per-field text limits (docs/security.md lists them): names and labels, free-text notes.
+MAX_NAME = 300
+MAX_NOTE = 20_000
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -101,10 +104,10 @@ class Account(Strict):
     tier: ArrTier
     lifecycle_stage: LifecycleStage = LifecycleStage.mature
     renewal_date: date | None = None
-    csm: str | None = None
-    ae: str | None = None
-    legal_notes: str | None = None
-    contract_terms: str | None = None
+    csm: str | None = Field(default=None, max_length=MAX_NAME)
+    ae: str | None = Field(default=None, max_length=MAX_NAME)
+    legal_notes: str | None = Field(default=None, max_length=MAX_NOTE)
+    contract_terms: str | None = Field(default=None, max_length=MAX_NOTE)
 
 
 class Contact(Strict):
@@ -112,7 +115,7 @@ class Contact(Strict):
     account_id: RecordId = Field(min_length=1, max_length=128)
     name: str = Field(min_length=1, max_length=300)
     email: str | None = Field(default=None, max_length=320)
-    title: str | None = None
+    title: str | None = Field(default=None, max_length=MAX_NAME)
     is_key_stakeholder: bool = False
 
 
@@ -125,10 +128,11 @@ class Ticket(Strict):
     subject: str = Field(min_length=1, max_length=1000)
     priority: Priority
     status: TicketStatus
-    assignee: str | None = None
-    group: str | None = None
-    engineering_owner: str | None = Field(default=None, description="Set while engineering owns the ticket.")
-    sla_policy: str | None = None
+    assignee: str | None = Field(default=None, max_length=MAX_NAME)
+    group: str | None = Field(default=None, max_length=MAX_NAME)
+    engineering_owner: str | None = Field(default=None, max_length=MAX_NAME,
+                                          description="Set while engineering owns the ticket.")
+    sla_policy: str | None = Field(default=None, max_length=MAX_NAME)
     reopen_count: int = Field(default=0, ge=0)
     is_escalated: bool = False
     created_at: AwareDatetime
@@ -140,7 +144,7 @@ class Message(Strict):
     ticket_id: RecordId = Field(min_length=1, max_length=128)
     account_id: RecordId = Field(min_length=1, max_length=128)
     author_side: AuthorSide
-    author_id: str | None = None
+    author_id: str | None = Field(default=None, max_length=128)
     channel: Channel = Channel.email
     text: str = Field(min_length=1, max_length=1_000_000)
     created_at: AwareDatetime
@@ -179,7 +183,7 @@ class StakeholderNote(Strict):
 
     id: RecordId = Field(min_length=1, max_length=128)
     account_id: RecordId = Field(min_length=1, max_length=128)
-    author: str = Field(min_length=1)
+    author: str = Field(min_length=1, max_length=MAX_NAME)
     kind: str = Field(default="csm_note", pattern=r"^(csm_note|stakeholder_change|goal|outcome)$")
     text: str = Field(min_length=1, max_length=100_000)
     created_at: AwareDatetime
