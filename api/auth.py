@@ -144,6 +144,11 @@ def load_session_secret(settings: Settings) -> bytes:
     return bytes.fromhex(path.read_text(encoding="utf-8").strip())
 
 
+def same_secret(expected: str, given: str) -> bool:
+    """Constant-time comparison of a secret with whatever a client sent (any text, not only ASCII)."""
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -207,7 +212,7 @@ class Sessions:
         return self._mac("csrf|" + cookie.split(".", 1)[0])
 
     def check_csrf(self, cookie: str | None, token: str | None) -> bool:
-        return bool(cookie and token and hmac.compare_digest(self.csrf_token(cookie), token))
+        return bool(cookie and token and same_secret(self.csrf_token(cookie), token))
 
 
 def _api_key_from(request: Request) -> str | None:

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api import charts, inbox
-from api.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL_S, Principal
+from api.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL_S, Principal, same_secret
 from api.hardening import MalformedBody, loads_json
 from api.permissions import redact_approval, refuse
 from api.readers import resolve_evidence
@@ -81,7 +81,7 @@ def login_form(request: Request, next: str = "/ui/inbox", error: str | None = No
 def login(request: Request, api_key: Annotated[str, Form()], csrf: Annotated[str, Form()],
           next: Annotated[str, Form()] = "/ui/inbox") -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE)
-    if not expected or not secrets.compare_digest(expected, csrf):
+    if not expected or not same_secret(expected, csrf):
         raise HTTPException(403, "login form expired; reload the page")
     principal = request.app.state.keys.lookup(api_key.strip())
     if principal is None:

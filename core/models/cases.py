@@ -6,9 +6,9 @@ import math
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
-from core.models.records import Strict
+from core.models.records import Strict, storable_text
 
 
 class SupportTier(StrEnum):
@@ -124,6 +124,11 @@ class ApprovalDecision(Strict):
     edited_payload: dict[str, Any] | None = None
     comment: str | None = Field(default=None, max_length=20_000)
     actor: str = Field(min_length=1)
+
+    @field_validator("comment")
+    @classmethod
+    def _readable_comment(cls, value: str | None) -> str | None:
+        return storable_text(value) if value is not None else None
 
     @model_validator(mode="after")
     def _edit_needs_payload(self) -> ApprovalDecision:

@@ -13,7 +13,6 @@ applies exactly that with `apply_*`. The same contract serves the API, the page 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -21,6 +20,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, ValidationError
 
 from core.models.cases import ApprovalDecision, ApprovalRequest, Role
+from core.models.records import storable_text
 
 BRIEF_FIELDS = ("intent", "tried", "results", "status", "escalation_reason")
 ARTICLE_FIELDS = ("title", "problem", "solution", "tags")
@@ -37,9 +37,6 @@ MAX_TAG = 50
 MAX_REFS = 50
 MAX_REF = 200
 
-# Lone surrogates cannot be encoded (UTF-8, PostgreSQL); C0 controls other than tab and newlines are never text.
-_UNSTORABLE = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
 
 class EditRefused(ValueError):
     """The edited payload breaks the contract; `errors` name each field's path (FastAPI's 422 shape)."""
@@ -47,14 +44,6 @@ class EditRefused(ValueError):
     def __init__(self, errors: list[dict[str, Any]]):
         self.errors = errors
         super().__init__("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors))
-
-
-def storable_text(value: str) -> str:
-    """Refuse text no store can hold or no reader should see: lone surrogates, NUL and control characters."""
-    found = _UNSTORABLE.search(value)
-    if found:
-        raise ValueError(f"contains an unsupported character U+{ord(found.group()):04X}")
-    return value
 
 
 def _not_blank(value: str) -> str:

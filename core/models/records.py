@@ -14,6 +14,17 @@ RecordId = str
 MAX_NAME = 300
 MAX_NOTE = 20_000
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Lone surrogates cannot be encoded (UTF-8, PostgreSQL); C0 controls other than tab and newlines are never text.
+_UNSTORABLE = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def storable_text(value: str) -> str:
+    """Refuse text a person wrote that no store can hold or no reader should see: lone surrogates, NUL and
+    other control characters (tab and line ends are fine)."""
+    found = _UNSTORABLE.search(value)
+    if found:
+        raise ValueError(f"contains an unsupported character U+{ord(found.group()):04X}")
+    return value
 
 
 class Strict(BaseModel):
