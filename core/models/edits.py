@@ -140,7 +140,9 @@ def _split(value: Any, loc: list[Any], editable: set[str], read_only: frozenset[
             errors.append(_error([*loc, key], "is not editable: send it back unchanged or leave it out"))
         elif key not in read_only and key not in editable:
             errors.append(_error([*loc, key], "unknown field", "extra_forbidden"))
-    return {k: v for k, v in value.items() if k in editable}
+        elif key in editable and item is None:
+            errors.append(_error([*loc, key], "must not be null: leave the field out to keep it", "none_forbidden"))
+    return {k: v for k, v in value.items() if k in editable and v is not None}
 
 
 def _changes(action: str, edit: _Edit, proposal: dict[str, Any], loc: list[Any],

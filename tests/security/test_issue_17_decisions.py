@@ -40,7 +40,7 @@ from tests.utils.deciding import (
 )
 from tests.utils.events import account, message
 
-DECISIONS = int(os.environ.get("REDACCOUNT_TEST_DECISIONS", "40"))
+DECISIONS = int(os.environ.get("REDACCOUNT_TEST_DECISIONS", "25"))
 SUMMARY: Counter[str] = Counter()
 
 
@@ -122,8 +122,10 @@ class Harness:
         return bad
 
     def all_cases(self) -> list[str]:
+        """Every case this harness started (the seeded world's cases were never run)."""
+        e = t.escalations
         with self.engine.connect() as c:
-            return list(c.execute(sa.select(t.escalations.c.id)).scalars())
+            return list(c.execute(sa.select(e.c.id).where(e.c.account_id.like("acc-p%"))).scalars())
 
 
 def _page_can_carry(body: dict[str, Any]) -> bool:
