@@ -130,6 +130,12 @@ class CaseService:
             audit(engine, now, decision.actor, "decide", target, "conflict", {"type": decision.type})
             raise
         audit(engine, now, decision.actor, "decide", target, "ok", {"type": decision.type})
+        if record.status == "failed":
+            # The node logs a step's decision once; a retry after a failure is recorded here.
+            append_timeline(engine, TimelineEntry(
+                escalation_id=record.case_id, at=now, kind="decision_retried", actor=decision.actor,
+                payload={"approval_id": approval_id, "step": record.step, "type": decision.type,
+                         "edited_payload": decision.edited_payload, "previous_error": record.error}))
         self._apply(claimed)
         record = approval_store.get_approval(engine, approval_id)
         if record.status == "failed":

@@ -145,18 +145,20 @@ def _split(value: Any, loc: list[Any], editable: set[str], read_only: frozenset[
     return {k: v for k, v in value.items() if k in editable and v is not None}
 
 
-def _changes(action: str, edit: _Edit, proposal: dict[str, Any], loc: list[Any],
-             errors: list[dict[str, Any]]) -> dict[str, Any]:
+def _check_citations(inner: dict[str, Any], proposal: dict[str, Any], loc: list[Any],
+                     errors: list[dict[str, Any]]) -> None:
+    for name, value in inner.items():
+        if isinstance(value, dict) and "citations" in value:
+            original = proposal.get(name) if isinstance(proposal.get(name), dict) else {}
+            if value["citations"] != original.get("citations"):
+                errors.append(_error([*loc, name, "citations"], "citations are evidence and cannot be edited"))
+
+
+def _changes(action: str, edit: _Edit, proposal: dict[str, Any]) -> dict[str, Any]:
     given = edit.model_dump(exclude_none=True, mode="json")
     if action == "validate_brief":
-        changed = {}
-        for name, statement in given.items():
-            original = proposal.get(name) if isinstance(proposal.get(name), dict) else {}
-            if statement.get("citations") is not None and statement["citations"] != original.get("citations"):
-                errors.append(_error([*loc, name, "citations"], "citations are evidence and cannot be edited"))
-            if statement["text"] != original.get("text"):
-                changed[name] = statement["text"]
-        return changed
+        return {name: statement["text"] for name, statement in given.items()
+                if statement["text"] != (proposal.get(name) or {}).get("text")}
     return {k: v for k, v in given.items() if v != proposal.get(k)}
 
 
@@ -175,12 +177,14 @@ def check_edit(action: str, proposal: dict[str, Any], payload: Any) -> dict[str,
         loc: list[Any] = [contract.nest]
     else:
         inner, inner_proposal, loc = _split(payload, [], editable, contract.read_only, proposal, errors), proposal, []
+    if action == "validate_brief":
+        _check_citations(inner, inner_proposal, loc, errors)
     edit = None
     try:
         edit = contract.model.model_validate(inner)
     except ValidationError as exc:
         errors.extend(_error([*loc, *e["loc"]], e["msg"], e["type"]) for e in exc.errors())
-    changes = _changes(action, edit, inner_proposal, loc, errors) if edit is not None else {}
+    changes = _changes(action, edit, inner_proposal) if edit is not None else {}
     if errors:
         raise EditRefused(errors)
     return {contract.nest: changes} if contract.nest and changes else changes

@@ -114,6 +114,8 @@ def test_issue_17_a_decision_that_fails_to_apply_is_surfaced_and_retryable(setti
         assert service.recover()["failed"] == 0  # recovery does not spin on it
         retried = service.decide(pending.id, ApprovalDecision(type="approve", actor=OWNER))
         assert retried.status == "applied"
+        (retry,) = [e for e in read_timeline(service.context.engine, case_id) if e.kind == "decision_retried"]
+        assert "vector store unreachable" in retry.payload["previous_error"]
         assert service.pending_interrupt(case_id)["kind"] == "timer"
         assert list_failures(service.context.engine) == []
     finally:
