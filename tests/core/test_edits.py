@@ -7,7 +7,14 @@ import json
 import pytest
 
 from core.models import ApprovalDecision, ApprovalRequest, Role
-from core.models.edits import EditRefused, check_edit, field_errors, form_fields, payload_from_form, settle_decision
+from core.models.edits import (
+    EditRefused,
+    check_edit,
+    field_errors,
+    form_fields,
+    payload_from_form,
+    settle_decision,
+)
 
 BRIEF = {"source": "extractive", "note": "", "redactions": {},
          **{n: {"text": f"{n} text", "citations": ["message:m-1"]}
