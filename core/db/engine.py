@@ -64,8 +64,12 @@ def _alembic_config(connection: sa.Connection) -> Config:
     return config
 
 
-def migrate(engine: sa.Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` (idempotent; safe to call at every start-up)."""
+def migrate(engine: sa.Engine, revision: str = "heads") -> None:
+    """Bring the schema to `revision` (idempotent; safe to call at every start-up).
+
+    "heads" rather than "head": independent migrations written side by side (each on the same parent)
+    all apply, instead of failing with "multiple heads" until someone re-chains them.
+    """
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # Serialise concurrent start-ups of several workers on one database.
