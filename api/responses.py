@@ -2,7 +2,7 @@
 
 A row written before text was validated may hold a lone UTF-16 surrogate, which no encoder accepts;
 JSON responses replace it with U+FFFD instead of failing every later read. Any exception no other
-handler took becomes a JSON 500 naming the request id, never a traceback.
+handler took becomes a JSON 500 naming an error id (also logged), never a traceback.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -47,8 +48,11 @@ class ReadableJSONResponse(JSONResponse):
 
 async def internal_error(request: Request, exc: Exception) -> JSONResponse:
     """Any exception no other handler took: logged with its traceback, answered without it."""
-    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
-    return JSONResponse({"detail": "internal error", "request_id": request_id_var.get()}, status_code=500)
+    # This handler runs outside the request-context middleware: name the error with an id of its own.
+    error_id = request_id_var.get() or uuid.uuid4().hex
+    log.error("unhandled %s on %s %s (error id %s)", type(exc).__name__, request.method, request.url.path,
+              error_id, exc_info=exc)
+    return JSONResponse({"detail": "internal error", "error_id": error_id}, status_code=500)
 
 
 class SecurityHeadersMiddleware:
