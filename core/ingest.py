@@ -162,8 +162,12 @@ def read_file(path: Path) -> tuple[list[tuple[int, _Envelope]], list[IngestProbl
     return [], [IngestProblem(source, 0, "(file)", f"unsupported file type {suffix!r}: use .jsonl or .csv")]
 
 
-def write_events(engine: sa.Engine, events: Iterable[_Envelope], chunk: int = 5000) -> IngestSummary:
-    """Store new events and apply them, all in one transaction; known event ids are skipped."""
+def write_events(engine: sa.Engine, events: Iterable[_Envelope], chunk: int = 5000,
+                 also: Callable[[sa.Connection], None] | None = None) -> IngestSummary:
+    """Store new events and apply them, all in one transaction; known event ids are skipped.
+
+    `also` runs on the same connection before the commit (a sync advances its cursor there, so the cursor
+    moves exactly when the page's events are stored)."""
     events = list(events)
     summary = IngestSummary(received=len(events))
     now = datetime.now(UTC)
@@ -179,6 +183,8 @@ def write_events(engine: sa.Engine, events: Iterable[_Envelope], chunk: int = 50
                 for e in fresh]
         insert_ignore(connection, t.events, rows, key="event_id")
         summary.by_type = apply_events(connection, fresh)
+        if also is not None:
+            also(connection)
     summary.inserted = len(fresh)
     summary.duplicates = summary.received - summary.inserted
     return summary

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     )
     rules_dir: Path | None = Field(default=None, description="Folder of rule YAML files; default: the shipped set.")
     thresholds_file: Path | None = Field(default=None, description="YAML of threshold overrides (signal settings).")
+    risk_model_file: Path | None = Field(
+        default=None, description="YAML of a fitted risk model (rules/risk_model.py); it may raise review items.")
     roster_file: Path | None = Field(default=None, description="YAML roster of people, roles and skills.")
     api_keys_file: Path | None = Field(default=None, description="YAML mapping API keys to actors and roles.")
 
@@ -51,6 +53,20 @@ class Settings(BaseSettings):
 
     review_confidence_floor: float = Field(default=0.6, ge=0, le=1)
 
+    # Vendor sync (`redaccount sync ...`, docs/connectors.md). Secrets are SecretStr: never printed or logged.
+    zendesk_subdomain: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$",
+                                          description="acme for https://acme.zendesk.com.")
+    zendesk_base_url: str | None = Field(default=None, description="Overrides the subdomain (a proxy, a fake).")
+    zendesk_email: str | None = Field(default=None, description="The admin whose API token is used.")
+    zendesk_api_token: SecretStr | None = None
+    salesforce_instance_url: str | None = Field(default=None, description="https://MyDomain.my.salesforce.com")
+    salesforce_client_id: str | None = Field(default=None, description="Consumer key of the connected app.")
+    salesforce_client_secret: SecretStr | None = None
+    salesforce_api_version: str = Field(default="60.0", pattern=r"^\d{2,3}\.0$")
+    sync_interval_s: float = Field(default=300.0, gt=0, description="Follow mode: pause between two syncs.")
+    sync_max_attempts: int = Field(default=8, ge=1, le=50, description="Tries per request (429, 5xx, network).")
+    sync_max_wait_s: float = Field(default=120.0, gt=0, description="Longest single wait between two tries.")
+
     @field_validator("webhook_secret", "zendesk_webhook_secret")
     @classmethod
     def _refuse_weak_secret(cls, value: SecretStr | None) -> SecretStr | None:
@@ -58,6 +74,27 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("webhook secrets must be at least 16 characters")
         return value
+
+    @field_validator("zendesk_base_url", "salesforce_instance_url")
+    @classmethod
+    def _refuse_plain_http(cls, value: str | None) -> str | None:
+        # Credentials travel in these requests: plain http is allowed only to this machine (tests, a local proxy).
+        if value is None:
+            return None
+        value = value.rstrip("/")
+        host = value.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+        if value.startswith("http://") and host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("vendor URLs must use https (plain http only to 127.0.0.1/localhost)")
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("vendor URLs must start with https://")
+        return value
+
+    @property
+    def zendesk_url(self) -> str | None:
+        """The Zendesk account's base URL: zendesk_base_url, or https://<subdomain>.zendesk.com."""
+        if self.zendesk_base_url:
+            return self.zendesk_base_url
+        return f"https://{self.zendesk_subdomain}.zendesk.com" if self.zendesk_subdomain else None
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:

@@ -24,8 +24,8 @@ from typing import Any
 from core.db import create_db_engine, migrate
 from core.events import EVENT_ADAPTER, dump_event
 from core.ingest import write_events
-from core.sample import generate
 from core.settings import Settings
+from evals.scenario import generate
 from rules.detect import assess_all, default_ruleset
 from rules.detector import Detector
 from rules.signals import account_of

@@ -78,6 +78,55 @@ def ablation(report: dict[str, Any], path: Path) -> Path:
     return _save(fig, path)
 
 
+def servicenow_auc(sn: dict[str, Any], path: Path) -> Path:
+    names, values = [], []
+    for key, label in (("product_before", "product\npoints score"), ("product_after", "product\nfitted risk")):
+        if sn.get(key):
+            names.append(label)
+            values.append(sn[key]["auc"] or 0.0)
+    for name, b in sn["baselines"].items():
+        names.append("baseline\n" + name.split(" (")[0])
+        values.append(b["auc"] or 0.0)
+    fig, ax = plt.subplots(figsize=(6.0, 3.8))
+    ax.bar(names, values, color=["#4472c4"] * 2 + ["#a5a5a5"] * (len(names) - 2))
+    for i, v in enumerate(values):
+        ax.text(i, v + 0.01, f"{v:.3f}", ha="center", fontsize=9)
+    ax.axhline(0.5, color="black", linewidth=0.8, linestyle=":")
+    ax.set(ylabel="ROC AUC (test split)", ylim=(0, 1.0), title="ServiceNow: escalation ranked before it happens")
+    ax.tick_params(axis="x", labelsize=8)
+    return _save(fig, path)
+
+
+def acting_pr(acts: dict[str, Any], path: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    for key, label in (("pr_curve_score", "points score (peak before escalation)"),
+                       ("pr_curve_probability", "fitted risk probability")):
+        curve = acts.get(key) or []
+        ax.plot([p["recall"] for p in curve], [p["precision"] for p in curve], marker=".", label=label)
+    for key, marker, label in (("before", "o", "acts: rules + score"), ("after", "s", "acts: + risk model")):
+        m = acts[key]
+        if m["recall"] is not None and m["precision"] is not None:
+            ax.scatter([m["recall"]], [m["precision"]], marker=marker, zorder=3, label=label)
+    ax.axhline(0.7, color="grey", linestyle=":", linewidth=1)
+    ax.axvline(0.85, color="grey", linestyle=":", linewidth=1)
+    ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1.02), ylim=(0, 1.05),
+           title="Before the escalation: precision-recall (test)")
+    ax.legend(fontsize=7, loc="lower left")
+    return _save(fig, path)
+
+
+def reliability(cal: dict[str, Any], path: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(4.6, 4.2))
+    table = cal["table"]
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1)
+    ax.plot([c["predicted"] for c in table], [c["observed"] for c in table], marker="o")
+    for c in table:
+        ax.annotate(str(c["n"]), (c["predicted"], c["observed"]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    ax.set(xlabel="predicted probability", ylabel="escalated within 30 days", xlim=(0, 1), ylim=(0, 1),
+           title=f"Reliability (test), ECE {cal['ece']:.3f}")
+    return _save(fig, path)
+
+
 def draw_all(report: dict[str, Any], out: Path) -> list[Path]:
     paths = [pr_curve(report, out / "pr_curve.png"), lead_time(report, out / "lead_time.png"),
              ablation(report, out / "ablation.png")]
@@ -89,4 +138,12 @@ def draw_all(report: dict[str, Any], out: Path) -> list[Path]:
     if senti.get("confusion"):
         c = senti["confusion"]
         paths.append(confusion(c["labels"], c["matrix"], f"Sentiment: {c['model']}", out / "confusion_sentiment.png"))
+    acts = report.get("acting")
+    if acts:
+        paths.append(acting_pr(acts, out / "pr_acting.png"))
+        if acts.get("calibration"):
+            paths.append(reliability(acts["calibration"], out / "reliability.png"))
+    sn = (report.get("realworld") or {}).get("servicenow")
+    if sn:
+        paths.append(servicenow_auc(sn, out / "servicenow_auc.png"))
     return paths

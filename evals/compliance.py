@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from core.sample import AccountTruth
+from evals.scenario import AccountTruth
 
 CONTEXTS = ("Please note: {t} regarding our account.", "{t}", "We are now considering {t} over this outage!")
 

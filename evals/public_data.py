@@ -1,14 +1,15 @@
-"""Real public text (../shared/data) as tone sentences for generated histories, split by a stable hash.
+"""Real public text (../shared/data) for generated histories: dev and test draw from different pools.
 
-- negative: airline tweets labelled negative, CFPB complaint narratives (first words; they are
-  lower-cased with stop-words removed at the source);
-- neutral: airline tweets labelled neutral, banking77 customer queries (questions);
-- positive: airline tweets labelled positive.
-
-Every text is assigned to the ``dev`` or ``test`` pool by a hash of its content, so text used while
-tuning on the dev split never appears in the test split. Texts that would contradict the generator's
-ground truth are dropped: a compliance term (the rule engine's own matcher decides) or an escalation
-phrase in a sentence planted into a healthy account would make the truth wrong, not the detector.
+- tone sentences: airline tweets by their crowd label (negative/neutral/positive), banking77 queries
+  (neutral); each text goes to ``dev`` or ``test`` by a hash of its content;
+- "frustration" (complaints about service, put into at-risk stories and into rough-but-loyal accounts):
+  dev: airline tweets whose negative reason is "Customer Service Issue" or "Flight Attendant
+  Complaints"; test: CFPB complaint narratives (first words; lower-cased, stop-words removed at the
+  source) and airline tweets whose reason is "Late Flight", "Cancelled Flight", "Lost Luggage" or
+  "Flight Booking Problems" -- other people, other complaints, other wording;
+- "churn" (questions about leaving): banking77 ``terminate_account`` queries (dev half / test half).
+Nothing is filtered: a real sentence that happens to fire a rule stays, wherever it lands (healthy
+accounts included), because real customers write such sentences. bitext (generated) is not used.
 The airline file is share-alike and non-commercial: it is read at run time and never copied.
 """
 
@@ -17,13 +18,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from core.sample import ESCALATION_PHRASES, ListTextSource
-from rules.thresholds import DEFAULT_ESCALATION_PHRASES
+from evals.scenario import ListTextSource
 
 Pool = Literal["dev", "test"]
 AIRLINE = Path("airline_sentiment") / "dev.csv"
@@ -41,19 +41,20 @@ class TextPools:
     """Sentences by sentiment for one pool, with where they came from (for the report)."""
 
     by_label: dict[str, list[str]] = field(default_factory=lambda: {"negative": [], "neutral": [], "positive": []})
+    kinds: dict[str, list[str]] = field(default_factory=lambda: {"frustration": [], "churn": []})
     sources: dict[str, int] = field(default_factory=dict)
-    dropped_for_truth: int = 0
 
     def add(self, label: str, source: str, text: str) -> None:
-        self.by_label[label].append(text)
-        self.sources[source] = self.sources.get(source, 0) + 1
+        (self.by_label if label in self.by_label else self.kinds)[label].append(text)
+        key = f"{label}:{source}"
+        self.sources[key] = self.sources.get(key, 0) + 1
 
     def text_source(self) -> ListTextSource:
-        return ListTextSource(self.by_label)
+        return ListTextSource(self.by_label, self.kinds)
 
     def summary(self) -> dict[str, object]:
-        return {"by_label": {k: len(v) for k, v in self.by_label.items()}, "by_source": dict(self.sources),
-                "dropped_for_truth": self.dropped_for_truth}
+        return {"by_label": {k: len(v) for k, v in {**self.by_label, **self.kinds}.items()},
+                "by_source": dict(sorted(self.sources.items()))}
 
 
 def pool_of(text: str) -> Pool:
@@ -73,47 +74,44 @@ def _rows(path: Path) -> Iterable[dict[str, str]]:
         yield from csv.DictReader(fh)
 
 
-def _candidates(data_dir: Path) -> Iterable[tuple[str, str, str]]:
-    """(label, source, text) from every public file that is present."""
+DEV_REASONS = ("Customer Service Issue", "Flight Attendant Complaints")
+TEST_REASONS = ("Late Flight", "Cancelled Flight", "Lost Luggage", "Flight Booking Problems")
+
+
+def _candidates(data_dir: Path) -> Iterable[tuple[str, str, str, Pool | None]]:
+    """(label or kind, source, text, forced pool or None for the hash) from every public file present."""
     if (data_dir / AIRLINE).is_file():
         for row in _rows(data_dir / AIRLINE):
             label = (row.get("airline_sentiment") or "").strip()
+            text = clean_tweet(row.get("text") or "")
             if label in ("negative", "neutral", "positive"):
-                yield label, "airline_tweets", clean_tweet(row.get("text") or "")
+                yield label, "airline_tweets", text, None
+            reason = (row.get("negativereason") or "").strip()
+            if label == "negative" and reason in DEV_REASONS:
+                yield "frustration", f"airline_tweets ({reason})", text, "dev"
+            elif label == "negative" and reason in TEST_REASONS:
+                yield "frustration", f"airline_tweets ({reason})", text, "test"
     if (data_dir / CFPB).is_file():
         for row in _rows(data_dir / CFPB):
             words = (row.get("narrative") or "").split()[:CFPB_WORDS]
-            yield "negative", "cfpb_narratives", " ".join(words)
+            yield "frustration", "cfpb_narratives", " ".join(words), "test"
     if (data_dir / BANKING77).is_file():
         for row in _rows(data_dir / BANKING77):
-            yield "neutral", "banking77_queries", (row.get("text") or "").strip()
+            text = (row.get("text") or "").strip()
+            yield "neutral", "banking77_queries", text, None
+            if row.get("category") == "terminate_account":
+                yield "churn", "banking77 (terminate_account)", text, None
 
 
-def truth_safe(compliance: Callable[[str], object]) -> Callable[[str], bool]:
-    """True when a sentence carries neither a compliance term nor an escalation phrase."""
-    phrases = tuple({p.lower().rstrip("?") for p in (*ESCALATION_PHRASES, *DEFAULT_ESCALATION_PHRASES)})
-
-    def ok(text: str) -> bool:
-        low = text.lower()
-        return not any(p in low for p in phrases) and not compliance(text)
-
-    return ok
-
-
-def load_pools(data_dir: Path, compliance: Callable[[str], object]) -> dict[Pool, TextPools]:
+def load_pools(data_dir: Path) -> dict[Pool, TextPools]:
     """Dev and test pools from `data_dir`; empty pools (templates are used) when no file is present."""
     pools: dict[Pool, TextPools] = {"dev": TextPools(), "test": TextPools()}
-    ok = truth_safe(compliance)
-    seen: set[str] = set()
-    for label, source, text in _candidates(data_dir):
-        if len(text.split()) < 4 or text in seen:
+    seen: set[tuple[str, str]] = set()
+    for label, source, text, forced in _candidates(data_dir):
+        if len(text.split()) < 4 or (label, text) in seen:
             continue
-        seen.add(text)
-        pool = pools[pool_of(text)]
-        if not ok(text):
-            pool.dropped_for_truth += 1
-            continue
-        pool.add(label, source, text)
+        seen.add((label, text))
+        pools[forced or pool_of(text)].add(label, source, text)
     return pools
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.models import Account, Band, Message, RiskAssessment, Ticket
-from core.sample import AccountTruth
+from evals.scenario import AccountTruth
 from rules.detector import Detector
 from rules.signals.base import FAMILY_OF
 
@@ -48,6 +48,14 @@ class Point:
     score: float
     band: str
     ablated: dict[str, float]  # family removed -> score without it
+    review: bool = False  # the assessment asks for a person (a review item)
+    probability: float | None = None  # the fitted risk model's probability, when one is loaded
+    features: dict[str, float] | None = None  # the risk model's inputs (recorded for fitting on dev)
+
+    @property
+    def acts(self) -> bool:
+        """The product acts: a Red opens a case (or a review item when not confident), or a review item."""
+        return self.band == Band.red.value or self.review
 
 
 @dataclass
@@ -139,13 +147,14 @@ class _Records:
 
 
 def replay_account(detector: Detector, truth: AccountTruth, events: list[Any], times: list[datetime],
-                   end: datetime) -> AccountRun:
+                   end: datetime, features: bool = False) -> AccountRun:
     """Fold `events` (one account, time-ordered) and assess at event times and at `times`."""
     run = AccountRun(truth)
     records = _Records()
     checkpoints = sorted({e.occurred_at for e in events if e.type in ASSESS_AFTER and e.occurred_at <= end}
                          | {t for t in times if t >= events[0].occurred_at})
     case_at = truth.escalation_at if truth.escalates else None
+    grid_times = set(times)
     i = 0
     for t in checkpoints:
         batch = []
@@ -156,7 +165,10 @@ def replay_account(detector: Detector, truth: AccountTruth, events: list[Any], t
         if batch:
             detector.process(batch)
         a = detector.assess(truth.account_id, t)
-        run.points.append(Point(t, round(a.score, 3), a.band.value, ablate(a)))
+        prob = a.context.get("risk_probability")
+        run.points.append(Point(t, round(a.score, 3), a.band.value, ablate(a), bool(a.needs_review),
+                                float(prob) if prob is not None else None,
+                                detector.risk_features(truth.account_id, t) if features and t in grid_times else None))
         if case_at is not None and t == case_at:
             run.case = _snapshot(t, a, records)
     when = _case_time(truth, run.points, end)
@@ -175,7 +187,8 @@ def _snapshot(t: datetime, a: RiskAssessment, records: _Records) -> CaseSnapshot
 
 def _snapshot_at(detector: Detector, truth: AccountTruth, events: list[Any], when: datetime) -> CaseSnapshot | None:
     """Rebuild an account's state as of `when` on a fresh detector (the shared one has moved on)."""
-    fresh = Detector(detector.th, detector.sentiment, detector.ruleset, detector.review_floor, detector.compliance)
+    fresh = Detector(detector.th, detector.sentiment, detector.ruleset, detector.review_floor, detector.compliance,
+                     risk_model=detector.risk_model, meaning=detector.meaning)
     records = _Records()
     upto = [e for e in events if e.occurred_at <= when]
     for e in upto:
@@ -185,7 +198,8 @@ def _snapshot_at(detector: Detector, truth: AccountTruth, events: list[Any], whe
 
 
 def replay(detector: Detector, truth: list[AccountTruth], by_account: dict[str, list[Any]], end: datetime,
-           months: int, step: timedelta = timedelta(hours=12), warmup: timedelta = timedelta(days=14)) -> list[AccountRun]:
+           months: int, step: timedelta = timedelta(hours=12), warmup: timedelta = timedelta(days=14),
+           features: bool = False) -> list[AccountRun]:
     """Every account of a split, assessed over time."""
     _RED[0] = detector.th.band_red
     start = end - timedelta(days=30 * months) + warmup
@@ -197,7 +211,7 @@ def replay(detector: Detector, truth: list[AccountTruth], by_account: dict[str, 
     runs = []
     for t in truth:
         events = [e for e in by_account.get(t.account_id, []) if e.occurred_at <= end]
-        runs.append(replay_account(detector, t, events, times, end))
+        runs.append(replay_account(detector, t, events, times, end, features))
     for run in runs:
         run.points = [p for p in run.points if p.at >= start]
     return runs

@@ -17,8 +17,12 @@ from typing import Any
 from core.sample import DEFAULT_END
 from core.settings import Settings
 from evals import briefs, compliance, detection, drafting, routing
+from evals.compliance_independent import independent_metrics
+from evals.product_eval import product_section
 from evals.public_data import AIRLINE, has_public_data
+from evals.realworld import servicenow_section
 from evals.replay import CachedSentiment, replay
+from evals.routing_independent import routing_expectations
 from evals.scenarios import archetype_kinds, build_splits
 
 
@@ -37,6 +41,8 @@ class EvalConfig:
     max_briefs: int = 12
     knowledge: bool = True
     step_hours: float = 24.0
+    meaning: bool = True  # escalation language by meaning (MiniLM) in the replays
+    servicenow_positives: int = 160  # the fast subset replays this many escalations (all in the full run)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -101,10 +107,12 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
     """Every metric of the suite as one JSON-able report (charts and files are written by evals.report)."""
     from agent.sentiment import load_sentiment_model
     from graph.rules_policy import RulesPolicy
+    from knowledge.escalation_meaning import EscalationMeaning
     from rules.detect import default_ruleset
     from rules.detector import Detector, compliance_for
+    from rules.loader import load_ruleset
     from rules.reference import ReferenceEvaluator
-    from rules.thresholds import Thresholds
+    from rules.thresholds import Thresholds, load_thresholds
 
     settings = settings or Settings(data_dir=cfg.out / ".redaccount", llm_enabled=False)
     timings: dict[str, float] = {}
@@ -112,7 +120,7 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
     engine = default_ruleset(settings)
     matcher = compliance_for(engine)
     data_dir = cfg.data_dir if has_public_data(cfg.data_dir) else None
-    splits, pools = build_splits(cfg.accounts, cfg.months, data_dir, matcher.match_text)
+    splits, pools = build_splits(cfg.accounts, cfg.months, data_dir)
     _timed(timings, "generate", t0)
 
     # Replay on the plain-Python evaluator of the same YAML (differential-tested against durable-rules in
@@ -120,14 +128,17 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
     # assessments without changing one decision. Routing and compliance below use the production engine.
     th = Thresholds()
     sentiment = CachedSentiment(load_sentiment_model(settings))
+    meaning = EscalationMeaning(th.escalation_prototypes) if cfg.meaning else None
     runs = {}
     for name, split in splits.items():
         t = time.perf_counter()
-        detector = Detector(th, sentiment, ReferenceEvaluator(engine.ruleset), settings.review_confidence_floor)
+        detector = Detector(th, sentiment, ReferenceEvaluator(engine.ruleset), settings.review_confidence_floor,
+                            meaning=meaning)
         runs[name] = replay(detector, split.truth, split.events_by_account(), DEFAULT_END, cfg.months,
-                            step=timedelta(hours=cfg.step_hours))
+                            step=timedelta(hours=cfg.step_hours), features=name == "dev")
         _timed(timings, f"replay_{name}", t)
     test, dev = runs["test"], runs["dev"]
+
     start = DEFAULT_END - timedelta(days=30 * cfg.months) + timedelta(days=14)
     days = sorted({p.at for r in test for p in r.points if p.at.hour == 0 and p.at.minute == 0 and p.at >= start})
 
@@ -143,6 +154,18 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
                          "test": detection.confusion(test, threshold=tuned) if tuned is not None else None},
         "ablation": detection.ablation(test),
     }
+
+    def replay_test_with(model: Any, thresholds_file: Path) -> list[Any]:
+        fitted_rules = ReferenceEvaluator(load_ruleset(None, thresholds_file))
+        detector = Detector(load_thresholds(thresholds_file), sentiment, fitted_rules,
+                            settings.review_confidence_floor, risk_model=model, meaning=meaning)
+        return replay(detector, splits["test"].truth, splits["test"].events_by_account(), DEFAULT_END, cfg.months,
+                      step=timedelta(hours=cfg.step_hours))
+
+    t = time.perf_counter()
+    cfg.out.mkdir(parents=True, exist_ok=True)
+    acts, _ = product_section(dev, test, replay_test_with, cfg.out)
+    _timed(timings, "product_fit_and_replay", t)
     t = time.perf_counter()
     policy = RulesPolicy(engine)
     route = routing.routing(test, policy)
@@ -156,6 +179,8 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
     comp = compliance.compliance_metrics(matcher.match_text, [x.term for x in engine.ruleset.terms],
                                          splits["test"].truth, customer_texts)
     comp["matcher"] = "rules/engine.py (durable-rules) behind the detector's exact ASCII prefilter"
+    comp["independent"] = independent_metrics(matcher.match_text)
+    route["seed_expectations"] = routing_expectations(engine)
     _timed(timings, "compliance", t)
 
     t = time.perf_counter()
@@ -165,6 +190,11 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
     t = time.perf_counter()
     senti = _sentiment(cfg)
     _timed(timings, "sentiment", t)
+
+    t = time.perf_counter()
+    real = servicenow_section(data_dir, engine, th, settings.review_confidence_floor, cfg.out,
+                              None if cfg.full else cfg.servicenow_positives)
+    _timed(timings, "servicenow", t)
 
     know = None
     if cfg.knowledge:
@@ -180,10 +210,12 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
                  "splits": {k: {"seed": s.seed, **s.mix()} for k, s in splits.items()},
                  "archetype_kinds": archetype_kinds()},
         "detection": det,
+        "acting": acts,
         "routing": route,
         "compliance": comp,
         "briefs": brief_report,
         "sentiment": senti,
+        "realworld": {"servicenow": real},
         "knowledge": know,
         "timings_s": timings,
     }

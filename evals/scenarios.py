@@ -1,6 +1,6 @@
 """Generated account histories with ground truth for the evaluation: a dev split for tuning, a test split.
 
-Both splits come from `core.sample.generate` with their own seed and their own half of the public text
+Both splits come from `evals.scenario.generate` with their own seed and their own half of the public text
 (see evals/public_data.py); nothing chosen on the dev split is recomputed on the test split.
 """
 
@@ -11,10 +11,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.sample import SPECS, AccountTruth, SampleSet, generate
 from evals.public_data import Pool, TextPools, has_public_data, load_pools
+from evals.scenario import SPECS, AccountTruth, Archetype, SampleSet, generate
 
 SEEDS: dict[Pool, int] = {"dev": 1101, "test": 2202}
+# Different archetype mixes per split (weights; the rest keep their defaults): dev leans on loud,
+# textbook stories, test on quiet positives and signal-heavy negatives, so a threshold fitted on dev
+# meets a different world on test.
+MIXES: dict[Pool, dict[Archetype, float]] = {
+    "dev": {Archetype.slow_drift: 0.10, Archetype.multi_contact_density: 0.08, Archetype.quiet_escalation: 0.03,
+            Archetype.rough_but_loyal: 0.04, Archetype.noisy_false_alarm: 0.08},
+    "test": {Archetype.quiet_escalation: 0.08, Archetype.rough_but_loyal: 0.09, Archetype.polite_frustration: 0.09,
+             Archetype.slow_drift: 0.06, Archetype.p1_transparent: 0.08},
+}
 
 
 @dataclass(frozen=True)
@@ -50,17 +59,16 @@ class Split:
 
 
 # Positives whose warning signs are quiet: no outburst, only politeness, drift or silence.
-HARD_POSITIVES = ("polite_frustration", "slow_drift", "silence_before_renewal")
+HARD_POSITIVES = ("polite_frustration", "slow_drift", "silence_before_renewal", "quiet_escalation")
 
 
-def build_splits(n_accounts: int, months: int, data_dir: Path | None,
-                 compliance: Any) -> tuple[dict[Pool, Split], dict[Pool, TextPools] | None]:
+def build_splits(n_accounts: int, months: int, data_dir: Path | None) -> tuple[dict[Pool, Split], dict[Pool, TextPools] | None]:
     """Dev and test histories; public text when `data_dir` holds it, the generator's templates otherwise."""
-    pools = load_pools(data_dir, compliance) if data_dir is not None and has_public_data(data_dir) else None
+    pools = load_pools(data_dir) if data_dir is not None and has_public_data(data_dir) else None
     splits: dict[Pool, Split] = {}
     for name, seed in SEEDS.items():
         source = pools[name].text_source() if pools else None
-        sample = generate(seed=seed, n_accounts=n_accounts, months=months, text_source=source)
+        sample = generate(seed=seed, n_accounts=n_accounts, months=months, text_source=source, weights=MIXES[name])
         splits[name] = Split(name, seed, sample, "public data" if pools else "templates")
     return splits, pools
 

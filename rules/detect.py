@@ -20,6 +20,7 @@ from core.models import RiskAssessment
 from core.settings import Settings
 from core.store.dialect import upsert
 from rules.detector import Detector, RulesPort
+from rules.risk_model import load_risk_model
 from rules.signals.ports import SentimentPort
 from rules.signals.window import AccountWindow
 from rules.thresholds import Thresholds, thresholds_from_settings
@@ -122,7 +123,7 @@ def assess_all(engine: sa.Engine, settings: Settings, now: datetime | None = Non
     """
     th = thresholds_from_settings(settings)
     detector = Detector(th, sentiment, ruleset if ruleset is not None else default_ruleset(settings),
-                        settings.review_confidence_floor)
+                        settings.review_confidence_floor, risk_model=load_risk_model(settings.risk_model_file))
     digest = thresholds_hash(th)
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":

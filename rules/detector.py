@@ -10,10 +10,19 @@ from typing import Any, Protocol
 
 from core.models import Band, RiskAssessment
 from rules.facts import rule_facts
+from rules.risk_model import RiskModel, risk_features
 from rules.scoring import Score, score_signals
 from rules.signals import AccountWindow, account_of, compute_signals
 from rules.signals.lexicon import LexiconSentiment
-from rules.signals.ports import CompliancePort, NoCompliance, Reading, SentimentPort, to_match, to_reading
+from rules.signals.ports import (
+    CompliancePort,
+    MeaningPort,
+    NoCompliance,
+    Reading,
+    SentimentPort,
+    to_match,
+    to_reading,
+)
 from rules.signals.window import ts
 from rules.text import normalise
 from rules.thresholds import Thresholds
@@ -102,8 +111,11 @@ class Detector:
     """
 
     def __init__(self, th: Thresholds, sentiment: SentimentPort | None = None, ruleset: RulesPort | None = None,
-                 review_floor: float = 0.6, compliance: CompliancePort | None = None) -> None:
+                 review_floor: float = 0.6, compliance: CompliancePort | None = None,
+                 risk_model: RiskModel | None = None, meaning: MeaningPort | None = None) -> None:
         self.th = th
+        self.risk_model = risk_model
+        self.meaning = meaning
         self.sentiment: SentimentPort = sentiment or LexiconSentiment()
         self.ruleset = ruleset
         self.compliance: CompliancePort = compliance or compliance_for(ruleset) or NoCompliance()
@@ -126,9 +138,14 @@ class Detector:
         batch = sorted(events, key=lambda e: (e.occurred_at, e.event_id))
         customer = [e for e in batch if e.type == "message.created" and e.payload.author_side.value == "customer"]
         readings: dict[str, Reading] = {}
+        meant: dict[str, tuple[float, str]] = {}
         if customer:
             results = self.sentiment.predict([e.payload.text for e in customer])
             readings = {e.event_id: to_reading(r) for e, r in zip(customer, results, strict=True)}
+            if self.meaning is not None:
+                sims = self.meaning.similar([e.payload.text for e in customer])
+                meant = {e.event_id: (float(s), str(p)) for e, (s, p) in zip(customer, sims, strict=True)
+                         if float(s) >= self.th.escalation_meaning_min}
         touched: set[str] = set()
         for event in batch:
             account_id = account_of(event)
@@ -138,7 +155,7 @@ class Detector:
             matches: tuple = ()
             if event.event_id in readings:
                 matches = tuple(to_match(h) for h in self.compliance.match_text(event.payload.text))
-            w.apply(event, readings.get(event.event_id), matches)
+            w.apply(event, readings.get(event.event_id), matches, meant.get(event.event_id))
             touched.add(account_id)
         return touched
 
@@ -156,13 +173,26 @@ class Detector:
                      prior_score=round(prior.score, 4) if prior else 0.0)
         for s in scored.signals:
             facts[f"sig_{s.kind}"] = round(s.value, 4)
-        evaluated = self._rule_facts(facts, scored, prior) if self.ruleset else {}
+        estimate = self.risk_model.estimate(risk_features(facts, scored.signals)) if self.risk_model else None
+        if estimate is not None:
+            facts["risk_probability"] = estimate.probability
+        reds = w.red_cases(at)
+        evaluated = self._rule_facts(facts, scored, prior, reds) if self.ruleset else {}
         verdict = read_decisions(self.ruleset.evaluate(evaluated) if self.ruleset else None)
         band = Band.red if verdict.red and scored.band != Band.red and scored.signals else scored.band
         needs_review = verdict.review or (band != Band.green and scored.confidence < self.review_floor)
         context = {k: facts[k] for k in ("account_name", "arr", "arr_tier", "lifecycle_stage", "renewal_days",
                                          "in_renewal_window", "events_seen", "prior_band")}
         context["context_multiplier"] = scored.multiplier
+        context["prior_red_cases"] = reds
+        if estimate is not None:
+            # The fitted model may only ask a person to look (a review item), never open a case by itself.
+            context["risk_probability"] = estimate.probability
+            context["risk_drivers"] = ", ".join(f"{k} {v:+.2f}" for k, v in estimate.top()) or "none"
+            if estimate.probability >= self.risk_model.review_threshold:  # type: ignore[union-attr]
+                needs_review = True
+        if band == Band.red:
+            w.mark_red(at)
         for name, value in verdict.extra.items():
             context[name] = value if isinstance(value, str | int | float | bool) else ",".join(map(str, value))
         return RiskAssessment(account_id=account_id, score=scored.score, band=band, confidence=scored.confidence,
@@ -171,13 +201,19 @@ class Detector:
                               ruleset_version=self.ruleset_version,
                               assessed_at=now)
 
-    def _rule_facts(self, facts: dict[str, Any], scored: Score, prior: RiskAssessment | None) -> dict[str, Any]:
+    def _rule_facts(self, facts: dict[str, Any], scored: Score, prior: RiskAssessment | None,
+                    red_cases: int = 0) -> dict[str, Any]:
         """The fact in the rule set's vocabulary; a rule set without one sees detection's own facts."""
         declared = getattr(getattr(self.ruleset, "ruleset", self.ruleset), "facts", None)
         if not isinstance(declared, Mapping):
             return dict(facts)
-        mapped = rule_facts(facts, scored, prior.band.value if prior else "none")
+        mapped = rule_facts(facts, scored, prior.band.value if prior else "none", red_cases)
         return {k: v for k, v in mapped.items() if k in declared and not getattr(declared[k], "derived", False)}
+
+    def risk_features(self, account_id: str, now: datetime) -> dict[str, float]:
+        """The fitted risk model's inputs for one account (what evals/risk_fit.py fits on)."""
+        facts, signals = compute_signals(self.window(account_id), now.timestamp(), self.th)
+        return risk_features(facts, signals)
 
     def facts(self, account_id: str, now: datetime) -> dict[str, Any]:
         """The flat fact of one account (what the rules engine sees), for debugging and tests."""

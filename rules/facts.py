@@ -13,8 +13,12 @@ _TIERS = ("strategic", "enterprise", "mid_market", "smb")
 _STAGES = ("onboarding", "adoption", "mature", "renewal", "churned")
 
 
-def rule_facts(f: Mapping[str, Any], scored: Score, prior_band: str = "none") -> dict[str, Any]:
-    """The one flat fact the rule engine evaluates for an account (scalars only, names from facts.yaml)."""
+def rule_facts(f: Mapping[str, Any], scored: Score, prior_band: str = "none", red_cases: int | None = None) -> dict[str, Any]:
+    """The one flat fact the rule engine evaluates for an account (scalars only, names from facts.yaml).
+
+    `red_cases`: Red episodes on the account in the last 12 months before this one (the window counts
+    them); without it, a previous Red assessment counts as one.
+    """
     kinds = {s.kind for s in scored.signals}
     categories = [c for c in str(f.get("compliance_categories", "")).split(",") if c]
     facts: dict[str, Any] = {
@@ -46,8 +50,10 @@ def rule_facts(f: Mapping[str, Any], scored: Score, prior_band: str = "none") ->
         "arr": float(f.get("arr", 0.0)),
         "renewal_days": int(f.get("renewal_days", 9999)),
         "lifecycle_stage": f.get("lifecycle_stage") if f.get("lifecycle_stage") in _STAGES else "mature",
-        "prior_red_cases": 1 if prior_band == "red" else 0,
+        "prior_red_cases": red_cases if red_cases is not None else int(prior_band == "red"),
         "compliance_hits": int(f.get("compliance_hits", 0)),
+        "pricing_or_contract_topic": int(f.get("pricing_mentions", 0)) > 0,
+        "resource_conflict": int(f.get("ownership_pingpong", 0)) > 0,
         "compliance_legal": False, "compliance_privacy": False, "compliance_security": False,
     }
     for category in categories:

@@ -18,6 +18,28 @@ DEFAULT_ESCALATION_PHRASES = (
     "not to renew", "not renew", "export all of our data", "notice period",
 )
 
+# Escalation intents recognised by meaning (MiniLM similarity, when a meaning model is injected). Written
+# from the seeds' description of escalation language, not from any generated text.
+DEFAULT_ESCALATION_PROTOTYPES = (
+    "I want to talk to someone more senior about this problem.",
+    "This issue has been open for a very long time without any progress.",
+    "We keep asking for updates and nobody answers us.",
+    "We are thinking about cancelling and moving to a competitor.",
+    "This level of service is not acceptable and we are very disappointed.",
+    "Please get management involved in this case immediately.",
+    "We have reported the same problem many times and it is still not fixed.",
+    "If this is not resolved we will not renew our contract.",
+    "I am extremely frustrated with how this case is being handled.",
+)
+
+# Pricing and contract vocabulary (the AE's topic, seed 000): a customer message with one of these makes
+# `pricing_or_contract_topic` true. Whole words; topic words, not escalation phrases.
+DEFAULT_PRICING_TERMS = (
+    "price", "prices", "pricing", "invoice", "invoices", "invoiced", "billing", "billed", "discount", "contract",
+    "contracts", "renewal", "quote", "overage", "refund", "license fee", "licence fee", "payment terms",
+    "seat count", "credit note",
+)
+
 # Points each signal adds at full strength (value 1.0). Tiers: what the seeds call decisive, strong, supporting.
 DEFAULT_WEIGHTS: dict[str, float] = {
     "compliance_terms": 35.0,
@@ -81,6 +103,11 @@ class Thresholds(_Section):
     tone_drift_drop: float = Field(default=0.5, gt=0, le=2, description="Polarity drop first->last of the last N.")
     intensity_high: float = Field(default=0.7, ge=0, le=1)
     escalation_phrases: tuple[str, ...] = DEFAULT_ESCALATION_PHRASES
+    pricing_terms: tuple[str, ...] = DEFAULT_PRICING_TERMS
+    escalation_prototypes: tuple[str, ...] = DEFAULT_ESCALATION_PROTOTYPES
+    # 0.50: on the dev text pool about 1 % of neutral and 2.5 % of real complaint sentences reach it (docs/evaluation.md).
+    escalation_meaning_min: float = Field(
+        default=0.50, ge=0, le=1, description="Cosine similarity to a prototype that counts as escalation language.")
     sla_imminent_hours: float = Field(default=4, gt=0)
     reopen_lookback_days: float = Field(default=30, gt=0)
     unresolved_recent_days: float = Field(default=5, gt=0)

@@ -16,6 +16,7 @@ from api.cli.llm import llm_app
 from api.cli.rules import rules_app
 from api.cli.score import score
 from api.cli.serve import serve
+from api.cli.sync import sync_app
 
 app = typer.Typer(
     name="redaccount",
@@ -37,3 +38,4 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(rules_app, name="rules")
 app.add_typer(inbox_app, name="inbox")
 app.add_typer(eval_app, name="eval")
+app.add_typer(sync_app, name="sync")

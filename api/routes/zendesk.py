@@ -10,8 +10,8 @@ from pydantic import BaseModel
 
 from api.deps import EngineDep, SettingsDep
 from api.hardening import MalformedBody, loads_json
-from core.connectors.importer import import_zendesk_documents
-from core.connectors.zendesk_signature import (
+from connectors.importer import import_zendesk_documents
+from connectors.zendesk_signature import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     ZendeskSignatureError,

@@ -312,6 +312,19 @@ webhook_signatures = sa.Table(
 sa.Index("uq_escalations_open_account", escalations.c.account_id, unique=True,
          sqlite_where=escalations.c.closed_at.is_(None), postgresql_where=escalations.c.closed_at.is_(None))
 
+# --- i16: vendor sync (connectors/sync.py) ------------------------------------------------------------
+# Where each vendor stream (`zendesk:tickets`, `salesforce:Case`, ...) has read up to. A row moves only in the
+# transaction that stores the page's events, so a crash resumes at the first page not yet stored.
+sync_cursors = sa.Table(
+    "sync_cursors", metadata,
+    sa.Column("stream", sa.String(100), primary_key=True),
+    sa.Column("cursor", sa.Text),  # the vendor's cursor, next-page URL or start time; NULL: start from watermark
+    sa.Column("watermark", UtcDateTime()),  # newest record time stored: the restart point if a cursor expires
+    sa.Column("pages", sa.Integer, nullable=False, default=0),
+    sa.Column("events", sa.Integer, nullable=False, default=0),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
 # --- i17: decisions that failed to apply, and sessions ended at logout -------------------------------------
 # The last failure of each approval whose decision could not be applied (status "failed"); `attempts`
 # counts every failure, so /metrics can report a total that only grows.

@@ -1,22 +1,18 @@
-"""The committed demo sample: where it lives, how to (re)write it byte for byte, how to read it back."""
+"""The committed demo sample: where it lives and how to read it back (written by evals/scenario/files.py)."""
 
 from __future__ import annotations
 
 import gzip
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from core.events import EVENT_ADAPTER, Event
-from core.sample.generator import DEFAULT_END, generate
-from core.sample.text import TextSource
 
 DATA_DIR = Path(__file__).parent / "data"
 EVENTS_FILE = "sample-events.jsonl"
 TRUTH_FILE = "sample-truth.json"
-# Parameters of the committed sample; tests regenerate with exactly these.
-SAMPLE_SEED = 7
-SAMPLE_ACCOUNTS = 40
-SAMPLE_MONTHS = 6
+# The end of the committed sample's history (the demo's "now").
+DEFAULT_END = datetime(2026, 11, 20, tzinfo=UTC)
 
 
 def sample_path() -> Path:
@@ -28,26 +24,6 @@ def sample_path() -> Path:
 def truth_path() -> Path:
     """The committed sample's ground truth (one object per account)."""
     return DATA_DIR / TRUTH_FILE
-
-
-def write_sample(directory: Path | str, seed: int = SAMPLE_SEED, n_accounts: int = SAMPLE_ACCOUNTS,
-                 months: int = SAMPLE_MONTHS, end: datetime = DEFAULT_END, text_source: TextSource | None = None,
-                 compress: bool = False) -> tuple[Path, Path]:
-    """Generate and write `sample-events.jsonl[.gz]` and `sample-truth.json`; returns both paths."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    sample = generate(seed=seed, n_accounts=n_accounts, months=months, end=end, text_source=text_source)
-    body = sample.events_jsonl().encode("utf-8")
-    if compress:
-        events_path = directory / f"{EVENTS_FILE}.gz"
-        # mtime=0 and no file name in the header keep the bytes identical across runs.
-        events_path.write_bytes(gzip.compress(body, compresslevel=9, mtime=0))
-    else:
-        events_path = directory / EVENTS_FILE
-        events_path.write_bytes(body)
-    truth = directory / TRUTH_FILE
-    truth.write_text(sample.truth_json(), encoding="utf-8")
-    return events_path, truth
 
 
 def read_events(path: Path | str | None = None) -> list[Event]:

@@ -49,3 +49,20 @@ def account_tickets(engine: sa.Engine, account_id: str) -> list[Ticket]:
         rows = c.execute(sa.select(t.tickets).where(t.tickets.c.account_id == account_id)
                          .order_by(t.tickets.c.created_at)).all()
     return [_model(Ticket, r) for r in rows]
+
+
+def find_tickets(engine: sa.Engine, ticket_ids: list[str]) -> dict[str, Ticket]:
+    """The stored tickets among `ticket_ids` (connectors replay vendor history on top of them)."""
+    found: dict[str, Ticket] = {}
+    with engine.connect() as c:
+        for i in range(0, len(ticket_ids), 1000):
+            part = ticket_ids[i:i + 1000]
+            found.update((r.id, _model(Ticket, r)) for r in c.execute(sa.select(t.tickets).where(t.tickets.c.id.in_(part))))
+    return found
+
+
+def sla_statuses(engine: sa.Engine, sla_ids: list[str]) -> dict[str, str]:
+    """Stored SLA outcomes (`breached`, `met`) by SLA record id."""
+    with engine.connect() as c:
+        rows = c.execute(sa.select(t.sla_events.c.id, t.sla_events.c.status).where(t.sla_events.c.id.in_(sla_ids)))
+        return {r.id: r.status for r in rows}

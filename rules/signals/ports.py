@@ -21,6 +21,13 @@ class CompliancePort(Protocol):
     def match_text(self, text: str) -> Sequence[Any]: ...
 
 
+@runtime_checkable
+class MeaningPort(Protocol):
+    """Escalation language by meaning: per text, (similarity to the nearest prototype, that prototype)."""
+
+    def similar(self, texts: Sequence[str]) -> Sequence[tuple[float, str]]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Reading:
     """One message's sentiment as detection uses it: polarity in [-1, 1]."""

@@ -40,6 +40,16 @@ def service_signals(w: AccountWindow, now: float, th: Thresholds) -> FamilyResul
             if silent >= th.engineering_silence_hours:
                 eng_silent.append((tid, t, silent))
     open_now = [t for t in w.tickets.values() if t.status in OPEN and t.created <= now]
+    seen = [t for t in w.tickets.values() if t.created <= now and t.updated <= now]
+    recent = [t for t in seen if now - t.updated <= th.lookback_days * DAY]
+    # Activity facts (no signal of their own; the fitted risk model reads them): how hard and how lately
+    # the account's tickets are being worked, and where they stand.
+    out.facts.update(
+        hours_since_ticket_update=round((now - max(t.updated for t in seen)) / HOUR, 2) if seen else -1.0,
+        max_ticket_updates=max((t.updates for t in recent), default=0),
+        solved_tickets_recent=sum(1 for t in recent if t.status == "solved"),
+        new_tickets_open=sum(1 for t in open_now if t.status == "new"),
+        pending_tickets=sum(1 for t in open_now if t.status in ("pending", "on_hold")))
     priorities = sorted(t.priority for t in open_now)
     out.facts.update(open_tickets=open_tickets, sla_imminent=len(imminent), high_priority_open=len(high_open),
                      highest_open_priority=priorities[0] if priorities else "none",
@@ -77,6 +87,10 @@ def service_signals(w: AccountWindow, now: float, th: Thresholds) -> FamilyResul
             per_ticket.setdefault(h[0], []).append(h)
     worst = max(per_ticket.values(), key=len, default=[])
     out.facts["max_handoffs"] = len(worst)
+    # Ownership ping-pong (a ticket handed back to someone who already passed it on): teams disagree
+    # over who should spend their time on it -- the seed's "conflict over resources".
+    out.facts["ownership_pingpong"] = sum(
+        1 for hs in per_ticket.values() if any(h[3] in {g[2] for g in hs[:i]} for i, h in enumerate(hs)))
     if len(worst) >= th.handoffs_min:
         out.signals.append(signal(
             "handoffs", 0.4 + 0.2 * len(worst), th, 0.85, f"ticket {worst[0][0]} changed hands {len(worst)} times",

@@ -55,6 +55,9 @@ def text_signals(w: AccountWindow, now: float, th: Thresholds) -> FamilyResult:
             f"escalation language x{len(esc)}: " + ", ".join(f"'{p}'" for p in phrases[:5]),
             [evidence("message", e[0], e[1], e[5], (e[3], e[4])) for e in esc[-4:]], CauseStatus.confirmed))
 
+    pricing = [x for x in w.pricing if w.live(x[1], x[3], now)]
+    out.facts["pricing_mentions"] = len(pricing)
+
     comp = [c for c in w.compliance if w.live(c[1], c[8], now)]
     categories = sorted({c[3] for c in comp})
     out.facts.update(compliance_hits=len(comp), compliance_categories=",".join(categories))

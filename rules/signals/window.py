@@ -58,6 +58,7 @@ class TicketState:
     sketch: list[int] = field(default_factory=list)
     sketched_message: bool = False
     updated: float = 0.0
+    updates: int = 0  # ticket.upserted events seen for this ticket (how much it is being worked)
     sla: dict[str, list[Any]] = field(default_factory=dict)  # metric -> [status, due, at, sla_id]
 
 
@@ -77,6 +78,7 @@ class AccountWindow:
     messages: deque[tuple[Any, ...]] = field(init=False)  # (id, ticket, at, label, polarity, intensity, ambiguous, quote)
     escalations: deque[tuple[Any, ...]] = field(init=False)  # (msg, at, phrase, s, e, quote, ticket)
     compliance: deque[tuple[Any, ...]] = field(init=False)  # (msg, at, rule_id, category, term, s, e, quote, ticket)
+    pricing: deque[tuple[Any, ...]] = field(init=False)  # (msg, at, term, ticket)
     new_tickets: deque[tuple[Any, ...]] = field(init=False)  # (ticket, at, contact)
     repeats: deque[tuple[Any, ...]] = field(init=False)  # (ticket, earlier_ticket, at, sim, subject)
     density: deque[tuple[Any, ...]] = field(init=False)  # (ticket, at, [(ticket, at, contact), ...])
@@ -92,16 +94,19 @@ class AccountWindow:
     events: int = 0
     watermark: float = 0.0
     recent_ids: deque[str] = field(init=False)
+    red_starts: deque[float] = field(init=False)  # when each Red episode began (prior_red_cases)
+    red_until: float = 0.0  # the last assessment time that was Red
 
     def __post_init__(self) -> None:
         lim = self.th.limits
         self.messages = _dq(lim.recent_messages)
-        for name in ("escalations", "compliance", "repeats", "density", "low_csat", "csat_followups", "breaches", "reopens",
+        for name in ("escalations", "compliance", "pricing", "repeats", "density", "low_csat", "csat_followups", "breaches", "reopens",
                      "handoffs", "stakeholder"):
             setattr(self, name, _dq(lim.hits))
         self.new_tickets = _dq(lim.new_tickets)
         self.usage = _dq(lim.usage_weeks)
         self.recent_ids = _dq(lim.recent_event_ids)
+        self.red_starts = _dq(lim.hits)
 
     def live(self, at: float, ticket_id: str | None, now: float) -> bool:
         """Does a record still count at `now`? Recent ones do; so do older ones on a ticket still open."""
@@ -114,13 +119,28 @@ class AccountWindow:
         ticket = self.tickets.get(ticket_id)
         return ticket is not None and ticket.status in OPEN
 
+    def mark_red(self, at: float) -> None:
+        """Record a Red assessment; a Red more than a day after the previous one starts a new episode."""
+        if not self.red_starts or at - self.red_until > DAY:
+            self.red_starts.append(at)
+        self.red_until = max(self.red_until, at)
+
+    def red_cases(self, now: float, days: float = 365.0) -> int:
+        """Red episodes that began in the last `days` before `now` (the current episode excluded)."""
+        current = self.red_starts[-1] if self.red_starts and now - self.red_until <= DAY else None
+        return sum(1 for s in self.red_starts if now - days * DAY <= s < now and s != current)
+
     # ---- updates -------------------------------------------------------------------------------------
 
     def seen(self, event_id: str) -> bool:
         return event_id in self.recent_ids
 
-    def apply(self, event: Any, reading: Reading | None = None, matches: tuple[ComplianceMatch, ...] = ()) -> None:
-        """Fold one event into the window (events must come in occurred_at order per account)."""
+    def apply(self, event: Any, reading: Reading | None = None, matches: tuple[ComplianceMatch, ...] = (),
+              meaning: tuple[float, str] | None = None) -> None:
+        """Fold one event into the window (events must come in occurred_at order per account).
+
+        `meaning`: (similarity, prototype) when the message reads like escalation language by meaning.
+        """
         at = event.occurred_at.timestamp()
         self.events += 1
         self.watermark = max(self.watermark, at)
@@ -131,6 +151,8 @@ class AccountWindow:
         handler = _HANDLERS.get(event.type)
         if handler is not None:
             handler(self, event, at, reading, matches)
+        if meaning is not None and event.type == "message.created" and event.payload.author_side.value == "customer":
+            self._meant(event, at, meaning)
 
     def _account(self, event: Any, at: float, *_: Any) -> None:
         p = event.payload
@@ -175,6 +197,7 @@ class AccountWindow:
             state.eng_since = None
         state.eng_owner = p.engineering_owner
         state.updated = at
+        state.updates += 1
 
     def _remember_ticket(self, ticket_id: str, state: TicketState) -> None:
         self.tickets[ticket_id] = state
@@ -228,6 +251,9 @@ class AccountWindow:
         for m in phrase_pattern(self.th.escalation_phrases).finditer(text[:100_000]):
             quote, s, e = quote_around(text, m.start(), m.end())
             self.escalations.append((p.id, at, m.group(0).lower(), s, e, quote, p.ticket_id))
+        for m in phrase_pattern(self.th.pricing_terms).finditer(text[:100_000]):
+            self.pricing.append((p.id, at, m.group(0).lower(), p.ticket_id))
+            break  # one topic mark per message is enough
         for hit in matches:
             s, e = hit.span or (0, min(len(text), 2 * QUOTE_CONTEXT))
             quote, qs, qe = quote_around(text, s, e)
@@ -236,6 +262,13 @@ class AccountWindow:
             ticket.sketched_message = True
             ticket.sketch = sketch(f"{ticket.subject} {text[:2000]}", self.th.limits.sketch_size)
             self._check_repeat(p.ticket_id, ticket, at)
+
+    def _meant(self, event: Any, at: float, meaning: tuple[float, str]) -> None:
+        p = event.payload
+        if any(e[0] == p.id for e in self.escalations):
+            return  # a listed phrase already marked this message
+        quote, s, e = quote_around(p.text, 0, min(len(p.text), 2 * QUOTE_CONTEXT), 0)
+        self.escalations.append((p.id, at, f"~{meaning[1][:60]} ({meaning[0]:.2f})", s, e, quote, p.ticket_id))
 
     def _usage(self, event: Any, at: float, *_: Any) -> None:
         p = event.payload
@@ -291,9 +324,9 @@ class AccountWindow:
         return window
 
 
-_SCALARS = ("account_id", "account", "contacts", "first_seen", "events", "watermark")
-_DEQUES = ("messages", "escalations", "compliance", "new_tickets", "repeats", "density", "low_csat", "csat_followups", "usage",
-           "breaches", "reopens", "handoffs", "stakeholder", "recent_ids")
+_SCALARS = ("account_id", "account", "contacts", "first_seen", "events", "watermark", "red_until")
+_DEQUES = ("messages", "escalations", "compliance", "pricing", "new_tickets", "repeats", "density", "low_csat", "csat_followups", "usage",
+           "breaches", "reopens", "handoffs", "stakeholder", "recent_ids", "red_starts")
 _HANDLERS = {
     "account.upserted": AccountWindow._account,
     "contact.upserted": AccountWindow._contact,

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from core.connectors.zendesk_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, zendesk_signature
+from connectors.zendesk_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, zendesk_signature
 from core.db import table_counts
 from core.settings import Settings
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from core.db import create_db_engine, migrate
 
 FIXTURES = Path(__file__).parent / "fixtures"
-ZENDESK_SAMPLE = Path(__file__).parents[2] / "core" / "connectors" / "zendesk_sample"
+ZENDESK_SAMPLE = Path(__file__).parents[2] / "connectors" / "zendesk_sample"
 
 
 @pytest.fixture

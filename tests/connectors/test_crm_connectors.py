@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from core.connectors import hubspot, intercom, salesforce
-from core.connectors.importer import run_import
+from connectors import hubspot, intercom, salesforce
+from connectors.importer import run_import
 from core.db import schema as t
 from core.db import table_counts
 from core.ingest import IngestError

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from core.connectors import zendesk
-from core.connectors.base import parse_time
-from core.connectors.importer import run_import
+from connectors import zendesk
+from connectors.base import parse_time
+from connectors.importer import run_import
 from core.db import schema as t
 from core.db import table_counts
 from core.ingest import IngestError

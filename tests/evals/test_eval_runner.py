@@ -27,8 +27,17 @@ def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_report_json_has_every_section(report_dir: Path) -> None:
     report = json.loads((report_dir / "report.json").read_text())
-    for section in ("detection", "routing", "compliance", "briefs", "knowledge", "thresholds", "data"):
+    for section in ("detection", "acting", "realworld", "routing", "compliance", "briefs", "knowledge", "thresholds",
+                    "data"):
         assert section in report
+    acting = report["acting"]
+    for key in ("before", "after"):
+        assert {"precision", "recall", "false_alarms_per_100_accounts_week", "lead_time_hours"} <= set(acting[key])
+    assert acting["calibration"]["table"] and 0 <= acting["calibration"]["ece"] <= 1
+    assert acting["risk_model"]["file"] == "risk_model_generated.yaml"
+    assert (report_dir / "risk_model_generated.yaml").is_file() and (report_dir / "thresholds_fitted.yaml").is_file()
+    assert report["compliance"]["independent"]["positives"] >= 50
+    assert report["routing"]["seed_expectations"]["scenarios"] >= 16
     det = report["detection"]["test"]
     assert {"precision", "recall", "f1", "false_positive_rate", "lead_time_hours"} <= set(det)
     assert report["detection"]["ablation"].keys() == {"all signals", "without text", "without service",
@@ -39,12 +48,15 @@ def test_report_json_has_every_section(report_dir: Path) -> None:
     if SHARED_DATA.is_dir():
         assert report["data"]["text"] == "public data"
         assert 0.5 < report["sentiment"]["best"]["accuracy"] <= 1.0
+        sn = report["realworld"]["servicenow"]
+        assert sn["product_after"]["auc"] is not None and sn["best_baseline_auc"] is not None
 
 
 def test_markdown_and_charts_are_written(report_dir: Path) -> None:
     md = (report_dir / "report.md").read_text()
     assert md.startswith("# redaccount offline evaluation") and "| metric | value | goal | met |" in md
-    for chart in ("pr_curve.png", "lead_time.png", "ablation.png", "confusion_tier.png"):
+    for chart in ("pr_curve.png", "lead_time.png", "ablation.png", "confusion_tier.png", "pr_acting.png",
+                  "reliability.png"):
         assert (report_dir / chart).read_bytes()[:8] == PNG, chart
         assert f"]({chart})" in md
 

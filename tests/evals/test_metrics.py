@@ -9,12 +9,12 @@ import pytest
 from agent.context import CaseContext, CaseMessage
 from agent.outputs import Brief, Statement
 from core.models import ArrTier, AuthorSide
-from core.sample import AccountTruth, Archetype
 from evals.briefs import judge
 from evals.detection import choose_threshold, confusion, pr_curve
 from evals.public_data import clean_tweet, pool_of
 from evals.replay import AccountRun, Point
 from evals.report import check
+from evals.scenario import AccountTruth, Archetype
 from rules.thresholds import Thresholds
 
 RED, AMBER = Thresholds().band_red, Thresholds().band_amber

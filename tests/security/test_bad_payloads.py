@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app, install_workflow
 from api.hardening import DEFAULT_MAX_BODY_BYTES, MAX_JSON_DEPTH
 from api.routes import events, zendesk
-from core.connectors.zendesk_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, zendesk_signature
+from connectors.zendesk_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, zendesk_signature
 from core.db import table_counts
 from core.models import Role
 from core.store.approvals import list_approvals

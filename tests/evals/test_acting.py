@@ -1,0 +1,84 @@
+"""What the product does: acts before the escalation, alert counting, calibration, ServiceNow mapping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from evals.acting import acting_metrics, alerts, calibration, score_pr_curve
+from evals.replay import AccountRun, Point
+from evals.scenario import AccountTruth, Archetype
+from evals.servicenow import auc
+from evals.servicenow_data import Case, to_events
+
+T0 = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def _run(at_risk: bool, flags: list[int], escalate_day: int | None = None, first_sign: int | None = 0,
+         days: int = 28, probs: dict[int, float] | None = None) -> AccountRun:
+    truth = AccountTruth(account_id="a", account_name="A", archetype=Archetype.slow_drift if at_risk
+                         else Archetype.healthy_quiet, at_risk=at_risk, hard_negative=False,
+                         escalates=escalate_day is not None,
+                         escalation_at=T0 + timedelta(days=escalate_day) if escalate_day is not None else None,
+                         first_signal_at=T0 + timedelta(days=first_sign) if at_risk and first_sign is not None else None)
+    points = [Point(T0 + timedelta(days=d), 30.0 if d in flags else 5.0, "red" if d in flags else "green", {},
+                    probability=(probs or {}).get(d)) for d in range(days)]
+    return AccountRun(truth, points)
+
+
+def test_a_flag_after_the_escalation_is_not_a_detection() -> None:
+    late = _run(True, flags=[12], escalate_day=10)
+    early = _run(True, flags=[7], escalate_day=10)
+    m = acting_metrics([late, early])
+    assert (m["tp"], m["fn"]) == (1, 1)
+    assert m["lead_time_hours"]["median"] == 72.0
+
+
+def test_false_alarms_count_new_cases_per_100_accounts_per_week() -> None:
+    healthy = _run(False, flags=[1, 2, 3, 20])  # one episode, then a new one two weeks later
+    assert [p.at.day for p in alerts(healthy)] == [2, 21]
+    m = acting_metrics([healthy, _run(False, flags=[])])
+    assert m["false_alarms"] == 2 and m["fp_accounts"] == 1 and m["precision"] == 0.0
+    assert m["false_alarms_per_100_accounts_week"] == round(100 * 2 / (2 * 27 / 7), 3)
+
+
+def test_alerts_before_the_first_warning_sign_are_false_alarms() -> None:
+    m = acting_metrics([_run(True, flags=[2, 15], escalate_day=20, first_sign=10)])
+    assert m["tp"] == 1 and m["false_alarms"] == 1
+
+
+def test_pr_curve_uses_the_peak_before_the_escalation() -> None:
+    curve = score_pr_curve([_run(True, flags=[12], escalate_day=10), _run(False, flags=[3])])
+    assert curve == [{"threshold": 30.0, "precision": 0.0, "recall": 0.0},
+                     {"threshold": 5.0, "precision": 0.5, "recall": 1.0}]
+
+
+def test_calibration_bins_daily_probabilities_against_escalation_within_30_days() -> None:
+    pos = _run(True, flags=[], escalate_day=20, probs={d: 0.9 for d in range(28)})
+    neg = _run(False, flags=[], probs={d: 0.1 for d in range(28)})
+    cal = calibration([pos, neg])
+    assert cal is not None and cal["points"] == 20 + 28
+    assert cal["ece"] == round((20 * 0.1 + 28 * 0.1) / 48, 4)
+
+
+def test_auc_is_the_rank_statistic_with_ties_half() -> None:
+    assert auc([0.9, 0.8, 0.1, 0.8], [1, 1, 0, 0]) == 0.875
+    assert auc([1, 1], [1, 0]) == 0.5
+    assert auc([1, 2], [1, 1]) is None
+
+
+def test_servicenow_updates_become_validated_product_events() -> None:
+    rows = [
+        {"sys_mod_count": "0", "sys_updated_at": "2016-03-01T10:00", "caller_id": "7", "incident_state": "New",
+         "assignment_group": "5", "assigned_to": "", "priority": "3", "reopen_count": "0", "made_sla": "1",
+         "reassignment_count": "0"},
+        {"sys_mod_count": "1", "sys_updated_at": "2016-03-01T12:00", "caller_id": "7", "incident_state": "Active",
+         "assignment_group": "9", "assigned_to": "44", "priority": "3", "reopen_count": "0", "made_sla": "0",
+         "reassignment_count": "1"},
+    ]
+    case = Case("INC1", 1, "priority_raise", datetime(2016, 3, 1, 9, 50, tzinfo=UTC),
+                datetime(2016, 3, 1, 13, 0, tzinfo=UTC), rows)
+    events = to_events(case)
+    assert [e.type for e in events] == ["account.upserted", "ticket.upserted", "ticket.upserted", "sla.recorded"]
+    assert events[2].payload.status.value == "open" and events[2].payload.assignee == "group 9 / analyst 44"
+    assert events[3].payload.status.value == "breached"
+    assert case.age_hours == 3.0
