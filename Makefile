@@ -22,6 +22,8 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "note: install Debian's chromium package to run the browser tests"; fi; }
+	@test -f node_modules/axe-core/axe.min.js || { command -v npm >/dev/null 2>&1 && npm install --no-audit --no-fund --silent \
+	  || echo "note: install npm and run 'npm install' for the accessibility checks (axe-core)"; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -19,6 +19,33 @@ class CaseMessage(_In):
     side: AuthorSide
     text: str = Field(min_length=1)
     at: AwareDatetime
+    ticket_id: str | None = None
+
+
+class CaseTicket(_In):
+    """A ticket of the case, without its text: which one it is and how urgent."""
+
+    id: str = Field(min_length=1)
+    priority: str = "p3"
+    status: str = "open"
+
+
+class UpdateFacts(_In):
+    """What a customer update is filled from: the record, never the model."""
+
+    contact_name: str | None = Field(default=None, description="The customer's contact, as recorded.")
+    owner_name: str | None = None
+    owner_title: str | None = Field(default=None, description="The owner's role, as a customer reads it.")
+    ticket_refs: list[str] = Field(default_factory=list, description="Ticket ids the update is about.")
+    topic: str = Field(default="", description="The main ticket's subject.")
+    next_update_at: AwareDatetime | None = Field(default=None, description="Next update due, from the case SLA.")
+
+
+class ResolutionEvidence(_In):
+    """What solved the case: a support reply or a recorded event, with the ref it came from."""
+
+    ref: str = Field(min_length=1)
+    text: str = Field(min_length=1)
 
 
 class CaseContext(_In):
@@ -34,6 +61,7 @@ class CaseContext(_In):
     signals: list[RiskSignal] = Field(default_factory=list)
     messages: list[CaseMessage] = Field(default_factory=list, description="Recent messages, oldest first.")
     tickets_summary: str = ""
+    tickets: list[CaseTicket] = Field(default_factory=list, description="The account's open tickets (no text).")
 
     @model_validator(mode="after")
     def _has_evidence(self) -> CaseContext:
@@ -64,6 +92,7 @@ class CaseContext(_In):
         now: datetime,
         tickets_summary: str = "",
         max_messages: int = 8,
+        tickets: Iterable[CaseTicket] = (),
     ) -> CaseContext:
         recent = sorted(messages, key=lambda m: m.created_at)[-max_messages:]
         renewal = (account.renewal_date - now.date()).days if account.renewal_date else None
@@ -72,8 +101,9 @@ class CaseContext(_In):
             renewal_days=renewal, score=assessment.score, band=str(assessment.band),
             signals=assessment.signals,
             messages=[
-                CaseMessage(ref=f"message:{m.id}", side=m.author_side, text=m.text, at=m.created_at)
+                CaseMessage(ref=f"message:{m.id}", side=m.author_side, text=m.text, at=m.created_at,
+                            ticket_id=m.ticket_id)
                 for m in recent
             ],
-            tickets_summary=tickets_summary,
+            tickets_summary=tickets_summary, tickets=list(tickets),
         )

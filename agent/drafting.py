@@ -14,14 +14,18 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 
 from agent import prompts
-from agent.context import CaseContext
+from agent.context import CaseContext, ResolutionEvidence, UpdateFacts
 from agent.extractive import (
+    compose_update,
     extractive_brief,
     extractive_customer_update,
     extractive_knowledge,
     extractive_next_actions,
     first_sentence,
+    fixed_update_phrases,
+    update_subject,
 )
+from agent.grounding import Grounder, foreign_letters, instruction_like, promises, update_problems
 from agent.llm import ModelError, ModelPort, ModelUnavailable, Prompt
 from agent.outputs import (
     BRIEF_FIELDS,
@@ -32,8 +36,8 @@ from agent.outputs import (
     NextActions,
     Statement,
 )
-from agent.pii import Redactor
-from core.models import Role
+from agent.pii import Redactor, restore
+from core.models import AuthorSide, Role
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -161,7 +165,7 @@ def actions_schema(ids: tuple[str, ...]) -> type[BaseModel]:
 
 @lru_cache(maxsize=64)
 def update_schema(ids: tuple[str, ...]) -> type[BaseModel]:
-    return create_model("UpdateOut", __config__=_COMPACT, subject=_text(80), body=_text(600), refs=_refs(ids, 4))
+    return create_model("UpdateOut", __config__=_COMPACT, body=_text(400), refs=_refs(ids, 3))
 
 
 @lru_cache(maxsize=64)
@@ -228,97 +232,228 @@ def _prepare(ctx: CaseContext, r: Redactor | None = None) -> tuple[CaseContext, 
     return red, mapping, cat, render_case(red, cat)
 
 
+# ---- grounding ------------------------------------------------------------------------------------
+
+
+def evidence_texts(ctx: CaseContext) -> dict[str, str]:
+    """Each evidence ref -> the text the model was shown for it (message, quote, signal details, ticket line)."""
+    texts: dict[str, list[str]] = {m.ref: [m.text] for m in ctx.messages}
+    for signal in ctx.signals:
+        for ev in signal.evidence:
+            texts.setdefault(ev.ref, []).extend([ev.quote, signal.detail])
+    tickets = ctx.tickets_summary.split(";")
+    for ref, parts in texts.items():
+        record_id = ref.split(":", 1)[-1]
+        parts.extend(t for t in tickets if record_id and record_id in t)
+    return {ref: " ".join(p for p in parts if p) for ref, parts in texts.items()}
+
+
+def _record(ctx: CaseContext) -> str:
+    # Names the model is shown in the case header may be used without citing a message.
+    return f"{ctx.account_name} {ctx.tier}"
+
+
+def _grounded(grounder: Grounder, text: str, refs: Sequence[str], texts: dict[str, str], record: str) -> str:
+    """'' when `text` is supported by the texts of `refs`; else why not."""
+    injected = instruction_like(text)
+    if injected:
+        return "; ".join(injected)
+    verdict = grounder.check(text, [texts.get(r, "") for r in refs], record)
+    return "" if verdict.supported else "; ".join(verdict.reasons)
+
+
+# Whose words a brief field reports: what the customer asks for, what support did. A small model swaps
+# them ("we sent the explanation" citing the customer's demand for one); the cited side catches that.
+_FIELD_SIDE = {"intent": AuthorSide.customer, "tried": AuthorSide.agent}
+
+
+def _wrong_side(field: str, refs: Sequence[str], sides: dict[str, AuthorSide]) -> str:
+    want = _FIELD_SIDE.get(field)
+    if want is None or want not in sides.values():
+        return ""
+    cited = [sides[r] for r in refs if r in sides]
+    if not cited or want in cited:
+        return ""  # a record (ticket, SLA event) or a message of the right side
+    return f"{field} cites only {cited[0].value} messages"
+
+
+def _fallback_note(dropped: dict[str, str]) -> str:
+    return "; ".join(f"{name}: extractive (model text unsupported: {why})" for name, why in dropped.items())
+
+
 # ---- public drafting functions ---------------------------------------------------------------------
 
 
-def draft_brief(ctx: CaseContext, model: ModelPort | None, settings: Settings) -> Brief:
-    """The 3-second brief; every statement cites refs from `ctx`, repaired from the evidence if not."""
+def _prompt(name: str, case: str, task: str, max_tokens: int) -> Prompt:
+    # Case block first, task last: the drafts of one case share the cached prefix system + case.
+    return Prompt(name, prompts.SYSTEM, f"{case}\n{task}", max_tokens=max_tokens)
+
+
+def draft_brief(ctx: CaseContext, model: ModelPort | None, settings: Settings, *,
+                grounder: Grounder | None = None, note: str = "") -> Brief:
+    """The 3-second brief. Model statements that their cited evidence does not support are replaced by
+    the extractive statement for that field, and the note says which."""
     red, mapping, cat, case = _prepare(ctx)
-    allowed = red.allowed_refs
+    if model is None or not settings.llm_enabled:
+        return extractive_brief(red, mapping, note or "extractive: model disabled")
+    grounder = grounder or Grounder()
+    allowed, texts, record = red.allowed_refs, evidence_texts(red), _record(red)
+    fallback = extractive_brief(red, mapping, "")
+    sides = {m.ref: m.side for m in red.messages}
 
     def convert(out: BaseModel) -> Brief | None:
-        fallback = extractive_brief(red, mapping, "")
         statements: dict[str, Statement] = {}
-        repaired = []
+        dropped: dict[str, str] = {}
         seen: set[str] = set()
         for name in BRIEF_FIELDS:
             claim = getattr(out, name)
             refs = cat.resolve(claim.refs, allowed)
             text = tidy(_INLINE_REF.sub("", claim.text), BRIEF_TEXT_CHARS)
-            # A small model repeats one claim across fields; a repeat says nothing new, so repair it.
-            if refs and len(text) > 1 and text.casefold() not in seen:
+            # A small model repeats one claim across fields; a repeat says nothing new.
+            why = ("no valid citation" if not refs or len(text) < 2 else
+                   "repeats another field" if text.casefold() in seen else
+                   _wrong_side(name, refs, sides) or _grounded(grounder, text, refs, texts, record))
+            if why:
+                statements[name] = getattr(fallback, name)
+                dropped[name] = why
+            else:
                 seen.add(text.casefold())
                 statements[name] = Statement(text=text, citations=refs)
-            else:
-                statements[name] = getattr(fallback, name)
-                repaired.append(name)
-        if len(repaired) == len(BRIEF_FIELDS):
-            return None
-        note = f"repaired from evidence: {', '.join(repaired)}" if repaired else ""
-        return Brief(source="model", note=note, redactions=mapping, **statements)
+        if len(dropped) == len(BRIEF_FIELDS):
+            return fallback.model_copy(update={"note": "extractive: no model statement was supported by its "
+                                                       "evidence", "fallbacks": list(BRIEF_FIELDS)})
+        return Brief(source="model", note=_fallback_note(dropped), redactions=mapping, fallbacks=list(dropped),
+                     **statements)
 
-    prompt = Prompt("brief", prompts.BRIEF_SYSTEM, case, max_tokens=260)
+    prompt = _prompt("brief", case, prompts.BRIEF_TASK, max_tokens=220)
     return _call(settings, model, prompt, brief_schema(cat.ids), convert,
-                 lambda note: extractive_brief(red, mapping, note))
+                 lambda why: extractive_brief(red, mapping, why))
 
 
-def propose_next_actions(ctx: CaseContext, model: ModelPort | None, settings: Settings) -> NextActions:
-    """One to three next-best actions with owner roles; actions citing nothing valid are dropped."""
+def propose_next_actions(ctx: CaseContext, model: ModelPort | None, settings: Settings, *,
+                         grounder: Grounder | None = None, note: str = "") -> NextActions:
+    """One to three next-best actions with owner roles; actions whose rationale is unsupported, or that
+    promise anything, are dropped."""
     red, mapping, cat, case = _prepare(ctx)
-    allowed = red.allowed_refs
+    if model is None or not settings.llm_enabled:
+        return extractive_next_actions(red, mapping, note or "extractive: model disabled")
+    grounder = grounder or Grounder()
+    allowed, texts, record = red.allowed_refs, evidence_texts(red), _record(red)
 
     def convert(out: BaseModel) -> NextActions | None:
-        kept = [
-            NextAction(action=tidy(a.action, 90), owner_role=Role(a.owner_role), rationale=tidy(a.rationale, 90),
-                       citations=refs)
-            for a in out.actions  # type: ignore[attr-defined]
-            if (refs := cat.resolve(a.refs, allowed))
-        ]
-        dropped = len(out.actions) - len(kept)  # type: ignore[attr-defined]
-        note = f"dropped {dropped} action(s) without valid citations" if dropped else ""
-        return NextActions(source="model", note=note, redactions=mapping, actions=kept) if kept else None
+        kept, dropped = [], []
+        for a in out.actions:  # type: ignore[attr-defined]
+            refs = cat.resolve(a.refs, allowed)
+            action, rationale = tidy(a.action, 90), tidy(a.rationale, 90)
+            # A small model sometimes writes an evidence id ("E4") where the action belongs.
+            why = ("no valid citation" if not refs else
+                   "not an action" if len(_INLINE_REF.sub("", action).split()) < 3 else
+                   "; ".join(promises(f"{action} {rationale}") + instruction_like(action))
+                   or _grounded(grounder, rationale, refs, texts, record))
+            if why:
+                dropped.append(f"'{action}' ({why})")
+            else:
+                kept.append(NextAction(action=action, owner_role=Role(a.owner_role), rationale=rationale,
+                                       citations=refs))
+        if not kept:
+            return extractive_next_actions(red, mapping, "extractive: no model action was supported by its "
+                                                         f"evidence: {'; '.join(dropped)[:300]}")
+        why_dropped = f"dropped {len(dropped)} action(s): {'; '.join(dropped)[:300]}" if dropped else ""
+        return NextActions(source="model", note=why_dropped, redactions=mapping, actions=kept,
+                           fallbacks=["actions"] if dropped else [])
 
-    prompt = Prompt("next_actions", prompts.NEXT_ACTIONS_SYSTEM, case, max_tokens=260)
+    prompt = _prompt("next_actions", case, prompts.NEXT_ACTIONS_TASK, max_tokens=240)
     return _call(settings, model, prompt, actions_schema(cat.ids), convert,
-                 lambda note: extractive_next_actions(red, mapping, note))
+                 lambda why: extractive_next_actions(red, mapping, why))
 
 
-def draft_customer_update(ctx: CaseContext, model: ModelPort | None, settings: Settings) -> CustomerUpdate:
-    """A customer update draft for human approval (restore PII with `.restored()` for the approver)."""
+def draft_customer_update(ctx: CaseContext, model: ModelPort | None, settings: Settings, *,
+                          facts: UpdateFacts | None = None, examples: Sequence[str] = (),
+                          grounder: Grounder | None = None, note: str = "") -> CustomerUpdate:
+    """A sendable customer update for human approval: greeting, owner, tickets, next-update time and
+    signature come from the record; the model writes only the middle, which must pass `update_problems`
+    and may name nothing the case does not. A failing middle falls back to the extractive update."""
+    facts = facts or UpdateFacts()
     red, mapping, cat, case = _prepare(ctx)
-    allowed = red.allowed_refs
+
+    def fallback(why: str) -> CustomerUpdate:
+        return extractive_customer_update(red, mapping, why, facts)
+
+    if model is None or not settings.llm_enabled:
+        return fallback(note or "extractive: model disabled")
+    grounder = grounder or Grounder()
+    allowed, texts = red.allowed_refs, evidence_texts(red)
+    internal = [m.text for m in ctx.messages if m.side == AuthorSide.internal]
 
     def convert(out: BaseModel) -> CustomerUpdate | None:
         refs = cat.resolve(out.refs, allowed)  # type: ignore[attr-defined]
+        middle = restore(" ".join(out.body.split()), mapping)  # type: ignore[attr-defined]
+        problems = (update_problems(middle, internal_texts=internal) + foreign_letters(middle, texts.values())
+                    + instruction_like(middle))
+        problems += grounder.unsupported_anchors(middle, [*texts.values(), restore(" ".join(texts.values()), mapping),
+                                                          _record(red), facts.topic])
         if not refs:
-            return None
-        return CustomerUpdate(source="model", redactions=mapping, subject=tidy(out.subject, 80),  # type: ignore[attr-defined]
-                              body=out.body.strip(), citations=refs)  # type: ignore[attr-defined]
+            problems.append("no valid citation")
+        if problems:
+            return fallback(f"extractive: the model's update failed the checks ({'; '.join(problems)[:300]})")
+        body = compose_update(facts, middle)
+        # The whole text is checked again: what the code added must not reintroduce a problem either.
+        final = update_problems(body, allowed=fixed_update_phrases(facts), internal_texts=internal)
+        if final:
+            return fallback(f"extractive: the composed update failed the checks ({'; '.join(final)[:300]})")
+        return CustomerUpdate(source="model", subject=update_subject(facts), body=body, citations=refs)
 
-    prompt = Prompt("customer_update", prompts.CUSTOMER_UPDATE_SYSTEM, case, max_tokens=240)
-    return _call(settings, model, prompt, update_schema(cat.ids), convert,
-                 lambda note: extractive_customer_update(red, mapping, note))
+    task = prompts.CUSTOMER_UPDATE_TASK.format(topic=facts.topic or "their open request")
+    if examples:
+        task += "\n" + prompts.UPDATE_EXAMPLES.format(examples="\n".join(f"- {_quote(e, 400)}" for e in examples[:3]))
+    prompt = _prompt("customer_update", case, task, max_tokens=150)
+    return _call(settings, model, prompt, update_schema(cat.ids), convert, fallback)
 
 
-def extract_knowledge(
-    ctx: CaseContext, model: ModelPort | None, settings: Settings, *, resolution_note: str = ""
-) -> KnowledgeDraft:
-    """A knowledge article draft from a resolved case; stays redacted (articles are shared widely)."""
+def extract_knowledge(ctx: CaseContext, model: ModelPort | None, settings: Settings, *,
+                      resolution: Sequence[ResolutionEvidence] = (), grounder: Grounder | None = None,
+                      note: str = "") -> KnowledgeDraft:
+    """A knowledge article draft from a resolved case; stays redacted (articles are shared widely).
+
+    Its solution comes only from `resolution` (the reply or event that solved the case); without any,
+    the article says the solution is unknown and the model is not asked to invent one."""
     redactor = Redactor()
     red, _mapping, cat, case = _prepare(ctx, redactor)
-    allowed = red.allowed_refs
-    note_text = redactor.redact(resolution_note) if resolution_note else ""
-    if note_text:
-        case += prompts.RESOLUTION_TEMPLATE.format(note=_quote(note_text, 600))
+    solved = [r.model_copy(update={"text": redactor.redact(r.text)}) for r in resolution]
+    if not solved:
+        return extractive_knowledge(red, [], "extractive: no resolution evidence, the solution is unknown")
+    if model is None or not settings.llm_enabled:
+        return extractive_knowledge(red, solved, note or "extractive: model disabled")
+    grounder = grounder or Grounder()
+    allowed, texts, record = red.allowed_refs, evidence_texts(red), _record(red)
+    fallback = extractive_knowledge(red, solved, "")
 
     def convert(out: BaseModel) -> KnowledgeDraft | None:
         refs = cat.resolve(out.refs, allowed)  # type: ignore[attr-defined]
-        if not refs:
-            return None
+        fields = {"title": tidy(out.title, 80), "problem": " ".join(out.problem.split()),  # type: ignore[attr-defined]
+                  "solution": " ".join(out.solution.split())}  # type: ignore[attr-defined]
+        dropped: dict[str, str] = {}
+        why = "no valid citation" if not refs else _grounded(grounder, fields["problem"], refs, texts, record)
+        if why:
+            dropped["problem"] = why
+        verdict = grounder.check(fields["solution"], [r.text for r in solved])
+        if not verdict.supported or instruction_like(fields["solution"]):
+            dropped["solution"] = "; ".join([*verdict.reasons, *instruction_like(fields["solution"])])
+        title_problems = grounder.unsupported_anchors(fields["title"], [*texts.values(), *(r.text for r in solved),
+                                                                          record, red.tickets_summary], names=False)
+        if title_problems:
+            dropped["title"] = "; ".join(title_problems)
+        if len(dropped) == 3:
+            return fallback.model_copy(update={"note": f"extractive: {_fallback_note(dropped)}",
+                                               "fallbacks": list(dropped)})
+        for name in dropped:
+            fields[name] = getattr(fallback, name)
         tags = [t.strip().lower() for t in out.tags if t.strip()][:5]  # type: ignore[attr-defined]
-        return KnowledgeDraft(source="model", title=out.title.strip(), problem=out.problem.strip(),  # type: ignore[attr-defined]
-                              solution=out.solution.strip(), tags=tags, citations=refs)  # type: ignore[attr-defined]
+        citations = list(dict.fromkeys([*refs, *(r.ref for r in solved)])) or fallback.citations
+        return KnowledgeDraft(source="model", note=_fallback_note(dropped), fallbacks=list(dropped),
+                              tags=tags, citations=citations, **fields)
 
-    prompt = Prompt("knowledge", prompts.KNOWLEDGE_SYSTEM, case, max_tokens=300)
+    task = prompts.KNOWLEDGE_TASK.format(resolution=_quote(" ".join(r.text for r in solved), 600))
+    prompt = _prompt("knowledge", case, task, max_tokens=260)
     return _call(settings, model, prompt, knowledge_schema(cat.ids), convert,
-                 lambda note: extractive_knowledge(red, note_text, note))
+                 lambda why: extractive_knowledge(red, solved, why))

@@ -6,8 +6,10 @@ Every statement quotes or names its evidence and cites it, so an extractive draf
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
-from agent.context import CaseContext, CaseMessage
+from agent.brief_select import MAX_WORDS, best_sentence, clip, driving_ticket, evidence_quotes
+from agent.context import CaseContext, CaseMessage, ResolutionEvidence, UpdateFacts
 from agent.outputs import Brief, CustomerUpdate, KnowledgeDraft, NextAction, NextActions, Statement
 from core.models import AuthorSide, RiskSignal, Role
 
@@ -43,40 +45,61 @@ def _signal_phrase(signal: RiskSignal) -> str:
     return f"{signal.kind.replace('_', ' ')}" + (f" ({first_sentence(signal.detail, 80)})" if signal.detail else "")
 
 
+def _ticket_line(ctx: CaseContext, ticket_id: str | None) -> str:
+    """The tickets summary's line for one ticket ("P1 open 'SSO fails'"), or its first line."""
+    parts = [p.strip() for p in ctx.tickets_summary.split(";") if p.strip()]
+    for part in parts:
+        if ticket_id and part.startswith(f"ticket:{ticket_id} "):
+            return part.split(" ", 1)[1]
+    return parts[0].split(" ", 1)[1] if parts and parts[0].startswith("ticket:") else (parts[0] if parts else "")
+
+
+def _said(prefix: str, found: tuple[str, CaseMessage] | None) -> Statement | None:
+    if not found:
+        return None
+    sentence, message = found
+    return Statement(text=f'{prefix}: "{clip(sentence, MAX_WORDS - len(prefix.split()))}"', citations=[message.ref])
+
+
 def extractive_brief(ctx: CaseContext, redactions: dict[str, str], note: str) -> Brief:
-    customer, support = _customer(ctx), _support(ctx)
+    """Five cited fields from the ticket that drives the risk, quoting only sentences that carry content."""
     anchors = _anchor_refs(ctx)
-    if customer:
-        intent = Statement(text=f'Customer asks: "{first_sentence(customer[0].text)}"', citations=[customer[0].ref])
-    else:
-        intent = Statement(text=f"Risk raised by {_signal_phrase(top_signals(ctx)[0])}.", citations=anchors[:1])
-    if support:
-        last = support[-1]
-        tried = Statement(text=f'Latest support action: "{first_sentence(last.text)}"', citations=[last.ref])
-        later = [m for m in customer if m.at > last.at]
-    else:
-        tried = Statement(text="No support reply is on record in the recent messages.", citations=anchors[:1])
-        later = customer[1:]
-    if later:
-        results = Statement(text=f'Customer since: "{first_sentence(later[-1].text)}"', citations=[later[-1].ref])
-    elif customer:
-        results = Statement(text="No customer reaction since the last support action.", citations=[customer[-1].ref])
-    else:
-        results = Statement(text="No customer message in the recent window.", citations=anchors[:1])
+    ticket_id = driving_ticket(ctx)
+    on_ticket = [m for m in ctx.messages if ticket_id is None or m.ticket_id in (ticket_id, None)] or ctx.messages
+    customer = [m for m in on_ticket if m.side == AuthorSide.customer]
+    support = [m for m in on_ticket if m.side != AuthorSide.customer]
+    quotes = evidence_quotes(ctx, ticket_id)
+    # The ask is what the customer first wanted (before support answered); what they said later is "results".
+    first_reply = support[0].at if support else None
+    asked = [m for m in customer if first_reply is None or m.at < first_reply] or customer
+    intent = _said("Customer asks", best_sentence(asked, latest=False))
+    if intent is None and quotes:
+        intent = Statement(text=f'Customer: "{clip(quotes[0][0], MAX_WORDS - 1)}"', citations=[quotes[0][1]])
+    if intent is None:
+        intent = Statement(text=clip(f"Risk raised by {_signal_phrase(top_signals(ctx)[0])}.")
+                           if ctx.signals else "No customer request on record.", citations=anchors[:1])
+    last_support = support[-1] if support else None
+    tried = _said("Latest support action", best_sentence(support[-2:])) if support else None
+    tried = tried or Statement(text="No support reply is on record in the recent messages.", citations=anchors[:1])
+    later = [m for m in customer if last_support is None or m.at > last_support.at]
+    results = _said("Customer since", best_sentence(later[-2:])) if last_support and later else None
+    if results is None:
+        results = Statement(text="No customer reaction since the last support action." if customer
+                            else "No customer message in the recent window.",
+                            citations=[customer[-1].ref] if customer else anchors[:1])
     parts = []
     if ctx.band:
-        parts.append(f"{ctx.band} risk" + (f" (score {ctx.score:.0f})" if ctx.score is not None else ""))
-    if ctx.tickets_summary:
-        parts.append(first_sentence(ctx.tickets_summary, 100))
+        parts.append(f"{ctx.band} risk" + (f" {ctx.score:.0f}" if ctx.score is not None else ""))
+    ticket_line = _ticket_line(ctx, ticket_id)
+    if ticket_line:
+        parts.append(ticket_line)
     if ctx.renewal_days is not None:
-        parts.append(f"renewal in {ctx.renewal_days} days")
-    status = Statement(text=("; ".join(parts) or "Open Red case") + ".", citations=anchors[:2])
+        parts.append(f"renews in {ctx.renewal_days} days")
+    status = Statement(text=clip(("; ".join(parts) or "Open Red case") + "."), citations=anchors[:2])
     signals = top_signals(ctx)
     if signals:
-        reason = Statement(
-            text="; ".join(_signal_phrase(s) for s in signals) + ".",
-            citations=list(dict.fromkeys(s.evidence[0].ref for s in signals)),
-        )
+        reason = Statement(text=clip("; ".join(_signal_phrase(s) for s in signals) + "."),
+                           citations=list(dict.fromkeys(s.evidence[0].ref for s in signals)))
     else:
         reason = Statement(text="Customer messages show escalation risk.", citations=[ctx.messages[-1].ref])
     return Brief(
@@ -123,18 +146,65 @@ def extractive_next_actions(ctx: CaseContext, redactions: dict[str, str], note: 
     return NextActions(source="extractive", note=note, redactions=redactions, actions=list(actions.values())[:3])
 
 
-def extractive_customer_update(ctx: CaseContext, redactions: dict[str, str], note: str) -> CustomerUpdate:
+def _update_topic(ctx: CaseContext, facts: UpdateFacts) -> str:
+    if facts.topic:
+        return f"your request about {facts.topic}" if len(facts.topic) < 90 else "your open request"
+    return "your open request"
+
+
+def greeting(facts: UpdateFacts) -> str:
+    first = facts.contact_name.split()[0] if facts.contact_name and facts.contact_name.split() else ""
+    return f"Hello {first}," if first else "Hello,"
+
+
+def next_update_sentence(facts: UpdateFacts) -> str:
+    if facts.next_update_at is None:
+        return "We will keep you updated on every step."
+    at = facts.next_update_at.astimezone(UTC)
+    return f"You will hear from us again by {at:%H:%M} UTC on {at:%A} {at.day} {at:%B}."
+
+
+def signature(facts: UpdateFacts) -> str:
+    if not facts.owner_name:
+        return "Kind regards,\nThe support team"
+    title = f"\n{facts.owner_title}" if facts.owner_title else ""
+    return f"Kind regards,\n{facts.owner_name}{title}"
+
+
+def update_subject(facts: UpdateFacts) -> str:
+    refs = f" ({', '.join(facts.ticket_refs[:2])})" if facts.ticket_refs else ""
+    topic = first_sentence(facts.topic, 60) if facts.topic else "your open support request"
+    return f"Update on {topic}{refs}"
+
+
+def compose_update(facts: UpdateFacts, middle: str) -> str:
+    """The sendable body: greeting, the drafted middle, the next-update time, the owner's signature."""
+    owner = ""
+    if facts.owner_name:
+        role = f", {facts.owner_title}" if facts.owner_title else ""
+        owner = f" I am {facts.owner_name}{role}, and I now own this case personally."
+    return f"{greeting(facts)}\n\n{middle.strip()}{owner} {next_update_sentence(facts)}\n\n{signature(facts)}"
+
+
+def fixed_update_phrases(facts: UpdateFacts) -> list[str]:
+    """The parts of an update the code writes from the record (exempt from the promise checks)."""
+    return [greeting(facts), next_update_sentence(facts), signature(facts), update_subject(facts)]
+
+
+def extractive_customer_update(
+    ctx: CaseContext, redactions: dict[str, str], note: str, facts: UpdateFacts | None = None
+) -> CustomerUpdate:
+    facts = facts or UpdateFacts()
     customer = _customer(ctx)
     cited = [customer[-1].ref] if customer else _anchor_refs(ctx)[:1]
-    topic = ctx.tickets_summary and first_sentence(ctx.tickets_summary, 80)
-    body = (
-        "Hello,\n\nThank you for your patience, and we are sorry this has taken longer than it should. "
-        "We have assigned a dedicated owner who is coordinating our support and engineering teams on your issue, "
-        "and they will follow up with you directly with the next update.\n\nKind regards,\nThe support team"
+    tickets = f" ({', '.join(facts.ticket_refs[:3])})" if facts.ticket_refs else ""
+    middle = (
+        f"Thank you for your patience on {_update_topic(ctx, facts)}{tickets}, and we are sorry this has taken "
+        "longer than it should. Our support and engineering teams are working on it together."
     )
     return CustomerUpdate(
-        source="extractive", note=note, redactions=redactions,
-        subject=f"Update on {topic}" if topic else "Update on your open support request", body=body, citations=cited,
+        source="extractive", note=note, redactions=redactions, subject=update_subject(facts),
+        body=compose_update(facts, middle), citations=cited,
     )
 
 
@@ -148,23 +218,38 @@ def content_sentence(text: str, limit: int) -> str:
     return first_sentence(stripped or text, limit)
 
 
-def extractive_knowledge(ctx: CaseContext, resolution_note: str, note: str) -> KnowledgeDraft:
-    customer, support = _customer(ctx), _support(ctx)
+SOLUTION_UNKNOWN = ("Unknown: the case records no reply or event that solved it. "
+                    "Write what fixed it before publishing.")
+
+
+def extractive_knowledge(ctx: CaseContext, resolution: list[ResolutionEvidence], note: str) -> KnowledgeDraft:
+    """The article from the record; its solution is the resolution evidence verbatim, or says it is unknown."""
+    customer = _customer(ctx)
     # The problem is what the customer said at most length, not whoever wrote first or last.
     problem_msg = max(customer, key=lambda m: len(_SALUTATION.sub("", m.text)), default=None) or (
         ctx.messages[0] if ctx.messages else None)
     problem = content_sentence(problem_msg.text, 300) if problem_msg else _signal_phrase(top_signals(ctx)[0])
-    if resolution_note:
-        solution = first_sentence(resolution_note, 400)
-    elif support:
-        solution = content_sentence(support[-1].text, 400)
-    else:
-        solution = "See the case timeline."
-    refs = [m.ref for m in (problem_msg, support[-1] if support else None) if m is not None] or _anchor_refs(ctx)
+    solution = " ".join(content_sentence(r.text, 400) for r in resolution[:2]) if resolution else SOLUTION_UNKNOWN
+    refs = ([problem_msg.ref] if problem_msg else []) + [r.ref for r in resolution[:2]] or _anchor_refs(ctx)
     tags = list(dict.fromkeys(s.kind.lower().replace(" ", "_") for s in ctx.signals))[:5]
     subjects = _SUBJECT.findall(ctx.tickets_summary)
     title = subjects[0] if subjects else first_sentence(problem, 80)
     return KnowledgeDraft(
         source="extractive", note=note, title=first_sentence(title, 80),
-        problem=problem, solution=solution, tags=tags, citations=list(dict.fromkeys(refs)),
+        problem=problem, solution=solution[:2000], tags=tags, citations=list(dict.fromkeys(refs)),
     )
+
+
+_FIX_WORDS = re.compile(
+    r"\b(?:fix(?:ed)?|resolved|deployed|rolled (?:out|back)|restored|rotated|re-?uploaded|cleared|patched|"
+    r"corrected|reissued|re-?enabled|reset|replaced|workaround|released|recovered|increased|raised the|"
+    r"changed the|updated the|whitelisted|allowlisted|unblocked|refreshed|re-?synced|backfilled)\b", re.I)
+
+
+def find_resolution(ctx: CaseContext, since: datetime | None = None) -> list[ResolutionEvidence]:
+    """The support reply that solved the case: the latest agent message (after `since`) that reports a fix."""
+    replies = [m for m in ctx.messages if m.side == AuthorSide.agent and (since is None or m.at >= since)]
+    for message in reversed(replies):
+        if _FIX_WORDS.search(message.text):
+            return [ResolutionEvidence(ref=message.ref, text=message.text)]
+    return []

@@ -60,30 +60,55 @@ def build_chat_model(settings: Settings, *, temperature: float = 0.0) -> ChatOpe
 
 
 class ChatModelPort:
-    """`ModelPort` over a LangChain chat model, using the endpoint's json_schema response format."""
+    """`ModelPort` over a LangChain chat model: output constrained by a compact GBNF grammar (llama.cpp)
+    or by the endpoint's json_schema response format (any OpenAI-compatible endpoint)."""
 
-    def __init__(self, chat: Any) -> None:
+    def __init__(self, chat: Any, grammar: str = "json_schema") -> None:
         self._chat = chat
+        self._grammar = grammar
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChatModelPort:
-        return cls(build_chat_model(settings))
+        return cls(build_chat_model(settings), settings.llm_grammar)
 
     def generate(self, prompt: Prompt, schema: type[T]) -> T:
+        if self._grammar == "gbnf":
+            return self._generate_gbnf(prompt, schema)
+        return self._generate_json_schema(prompt, schema)
+
+    def _generate_gbnf(self, prompt: Prompt, schema: type[T]) -> T:
+        """llama.cpp's `grammar` field: one compact JSON text of the schema, no whitespace tokens."""
+        from agent.grammar import compact_grammar
+
+        chat = self._chat.bind(max_tokens=prompt.max_tokens, temperature=prompt.temperature,
+                               extra_body={"grammar": compact_grammar(schema.model_json_schema())})
+        message = self._invoke(chat, prompt)
+        text = message.content if isinstance(message.content, str) else ""
+        try:
+            return schema.model_validate_json(text)
+        except ValidationError as exc:
+            raise ModelOutputInvalid(f"{prompt.name}: output does not match schema: {exc}") from exc
+
+    def _invoke(self, runnable: Any, prompt: Prompt) -> Any:
         import openai
 
-        runnable = self._chat.with_structured_output(
-            schema, method="json_schema", include_raw=True, max_tokens=prompt.max_tokens,
-            temperature=prompt.temperature,
-        )
         try:
-            result = runnable.invoke([("system", prompt.system), ("human", prompt.user)])
+            return runnable.invoke([("system", prompt.system), ("human", prompt.user)])
         except (openai.APIConnectionError, openai.APITimeoutError) as exc:
             raise ModelUnavailable(f"{prompt.name}: model endpoint unreachable: {exc}") from exc
         except openai.APIStatusError as exc:
             if exc.status_code in (404, 401, 403) or exc.status_code >= 500:
                 raise ModelUnavailable(f"{prompt.name}: endpoint answered {exc.status_code}") from exc
             raise ModelOutputInvalid(f"{prompt.name}: endpoint refused the request: {exc}") from exc
+
+    def _generate_json_schema(self, prompt: Prompt, schema: type[T]) -> T:
+        """The endpoint's json_schema response format (any OpenAI-compatible endpoint)."""
+        runnable = self._chat.with_structured_output(
+            schema, method="json_schema", include_raw=True, max_tokens=prompt.max_tokens,
+            temperature=prompt.temperature,
+        )
+        try:
+            result = self._invoke(runnable, prompt)
         except (ValidationError, ValueError) as exc:
             raise ModelOutputInvalid(f"{prompt.name}: {exc}") from exc
         parsed = result.get("parsed")

@@ -37,7 +37,8 @@ class ServerOptions:
     alias: str
     port: int
     threads: int = 1
-    ctx_size: int = DEFAULT_CTX_SIZE
+    ctx_size: int = DEFAULT_CTX_SIZE  # per slot
+    parallel: int = 1
     host: str = LOOPBACK
 
     @classmethod
@@ -46,7 +47,8 @@ class ServerOptions:
             "model_path": model_path,
             "alias": settings.llm_model,
             "port": settings.llm_port,
-            "threads": settings.llm_threads,
+            "threads": settings.llm_threads or default_threads(),
+            "parallel": settings.llm_parallel,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
@@ -63,7 +65,23 @@ class ServerOptions:
         return [
             "--model", str(self.model_path), "--alias", self.alias, "--port", str(self.port),
             "--threads", str(self.threads), "--ctx-size", str(self.ctx_size), "--host", self.host,
+            "--parallel", str(self.parallel),
         ]
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (the container's share, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def default_threads() -> int:
+    """All cores but one: the API, the jobs and the database share the machine, and llama.cpp's threads
+    wait for each other, so one descheduled thread stalls them all (measured on 2 busy cores: 2 threads
+    fell to ~0.1 tokens/s where 1 thread kept going)."""
+    return max(1, available_cores() - 1)
 
 
 class LlmServer:
@@ -199,8 +217,12 @@ def _run_in_process(options: ServerOptions, stop: threading.Event, parent_pid: i
     params.model_alias = {options.alias}
     params.hostnames = [options.host]
     params.port = options.port
-    params.n_ctx = options.ctx_size
-    params.n_parallel = 1
+    # Each slot gets ctx_size tokens; the prompt cache keeps the shared system + case prefix between the
+    # drafts of one case, so only the task at the end of each prompt is evaluated again.
+    params.n_ctx = options.ctx_size * options.parallel
+    params.n_parallel = options.parallel
+    params.kv_unified = True
+    params.cache_prompt = True
     params.cpuparams.n_threads = options.threads
     params.cpuparams_batch.n_threads = options.threads
     server = xllamacpp.Server(params)  # starts the HTTP listener; keep the reference alive
@@ -257,11 +279,12 @@ def _main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--ctx-size", type=int, default=DEFAULT_CTX_SIZE)
     parser.add_argument("--host", default=LOOPBACK)
+    parser.add_argument("--parallel", type=int, default=1)
     parser.add_argument("--parent-pid", type=int, default=None)
     args = parser.parse_args(argv)
     options = ServerOptions(
         model_path=args.model, alias=args.alias, port=args.port, threads=args.threads,
-        ctx_size=args.ctx_size, host=args.host,
+        ctx_size=args.ctx_size, host=args.host, parallel=args.parallel,
     )
     _run_in_process(options, stop=threading.Event(), parent_pid=args.parent_pid)
 

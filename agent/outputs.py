@@ -32,6 +32,9 @@ class _Drafted(_Out):
     redactions: dict[str, str] = Field(
         default_factory=dict, description="Placeholder -> original; restore only for a human reader."
     )
+    fallbacks: list[str] = Field(
+        default_factory=list, description="Fields whose model text failed a check and were filled extractively."
+    )
 
 
 class Brief(_Drafted):

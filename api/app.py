@@ -46,18 +46,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def install_workflow(app: FastAPI) -> None:
     """Attach the case workflow (rules, knowledge, model, checkpointer) so decisions move cases on."""
+    from agent.sentiment import load_sentiment_model
     from graph.runtime import build_runtime
     from rules.detect import latest_assessment
 
     settings, engine = app.state.settings, app.state.engine
+    reader = load_sentiment_model(settings)  # one reader for every assessment this process makes
 
     def assess(account_id: str):  # type: ignore[no-untyped-def]
         from rules.detect import assess_all
 
-        found = assess_all(engine, settings, account_id=account_id)
+        found = assess_all(engine, settings, account_id=account_id, sentiment=reader)
         return found[0] if found else latest_assessment(engine, account_id)
 
-    runtime = build_runtime(settings, engine, assess=assess)
+    runtime = build_runtime(settings, engine, assess=assess, sentiment=reader)
     app.state.case_runtime = runtime
     app.state.case_service = runtime.service
 

@@ -14,7 +14,8 @@ from api.auth import Sessions, load_keys, load_session_secret
 from api.background import EventSpool, IngestWorker
 from api.logging import RequestContextMiddleware, configure_logging
 from api.notify import Notifier
-from api.routes import accounts, approvals, cases, kpis, metrics, pages
+from api.routes import accounts, approvals, cases, decision_pages, kpis, metrics, pages, workspace
+from api.routes import charts as chart_routes
 from core.ingest import IngestSummary
 from core.settings import Settings
 
@@ -44,7 +45,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(pages.LoginRequired, _to_login)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (accounts.router, cases.router, approvals.router, kpis.router, metrics.router,
-                   pages.router, pages.root_router):
+                   pages.router, pages.root_router, workspace.router, decision_pages.router, chart_routes.router):
         app.include_router(router)
 
 

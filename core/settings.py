@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, computed_field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,7 +35,13 @@ class Settings(BaseSettings):
     llm_enabled: bool = Field(default=True, description="False: never call a model; briefs are extractive.")
     llm_timeout_s: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=1, ge=0, le=5)
-    llm_threads: int = Field(default=1, ge=1, le=64, description="Threads for the embedded llama.cpp server.")
+    llm_threads: int = Field(default=0, ge=0, le=64,
+                             description="Threads for the embedded llama.cpp server; 0: all available cores but one.")
+    llm_grammar: Literal["gbnf", "json_schema"] = Field(
+        default="gbnf", description="How output is constrained: gbnf (llama.cpp's `grammar` field, compact JSON: the "
+        "embedded server) or json_schema (response_format, any OpenAI-compatible endpoint).")
+    llm_parallel: int = Field(default=1, ge=1, le=16,
+                              description="Parallel slots of the embedded server (each keeps its cached prompt prefix).")
     llm_port: int = Field(default=DEFAULT_LLM_PORT, ge=1, le=65535)
     model_cache_dir: Path | None = Field(
         default=None, description="Where the joined model file is kept (default: data_dir/models); share it across data dirs.")
@@ -52,6 +59,10 @@ class Settings(BaseSettings):
         description="Hosts notify_urls may point at (exact names); anything else is refused at start-up.")
 
     review_confidence_floor: float = Field(default=0.6, ge=0, le=1)
+    sentiment_model_margin: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Cascade: messages whose sentiment margin (top probability minus the next) is below this "
+                    "are also read by the configured model; 0 = never (the model costs ~0.6 s per message).")
 
     # Vendor sync (`redaccount sync ...`, docs/connectors.md). Secrets are SecretStr: never printed or logged.
     zendesk_subdomain: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$",

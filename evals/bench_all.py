@@ -19,7 +19,9 @@ class BenchConfig:
     knowledge_extra_docs: int = 200
     http_seconds: float = 5.0
     http_connections: int = 16
-    only: tuple[str, ...] = ("detection", "graph", "knowledge", "http")
+    open_cases: int = 20
+    accounts: int = 10_000
+    only: tuple[str, ...] = ("detection", "graph", "knowledge", "http", "open", "accounts")
 
     @classmethod
     def long(cls) -> BenchConfig:
@@ -80,4 +82,27 @@ def _http(cfg: BenchConfig, sentiment: Any, settings: Any) -> dict[str, Any]:
             "ratio": r["ratio"], "p99_ms": r["redaccount"]["p99_ms"], "goals": r["goals"], "ingest": r["ingest"]}
 
 
-_RUNNERS = {"detection": _detection, "graph": _graph, "knowledge": _knowledge, "http": _http}
+def _open(cfg: BenchConfig, sentiment: Any, settings: Any) -> dict[str, Any]:
+    from evals.bench_open import run_open_bench
+
+    r = run_open_bench(cfg.open_cases)
+    return {"measure": "case open -> approvable brief, p50 ms, with a model taking 2 s per call configured",
+            "value": r["p50_ms"], "baseline": "the same with no model, p50 ms", "baseline_value": r["baseline_p50_ms"],
+            "ratio": r["ratio_to_baseline"], "p95_ms": r["p95_ms"],
+            "model_calls_while_opening": r["model_calls_while_opening"]}
+
+
+
+
+def _accounts(cfg: BenchConfig, sentiment: Any, settings: Any) -> dict[str, Any]:
+    from evals.bench_accounts import run_accounts_bench
+
+    r = run_accounts_bench(cfg.accounts, repeats=20)
+    return {"measure": f"GET /ui/accounts first page over {r['accounts']:,} accounts, median ms",
+            "value": r["page"]["median_ms"], "baseline": "bare FastAPI endpoint returning the same HTML, median ms",
+            "baseline_value": r["baseline"]["median_ms"], "ratio": r["ratio"], "p95_ms": r["page"]["p95_ms"],
+            "goal_ms": r["goal_ms"], "goal_met": r["goal_met"], "filters": r["filters"]}
+
+
+_RUNNERS = {"detection": _detection, "graph": _graph, "knowledge": _knowledge, "http": _http, "open": _open,
+            "accounts": _accounts}

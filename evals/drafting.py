@@ -18,8 +18,8 @@ from core.settings import Settings
 LlmMode = Literal["none", "cassette", "embedded"]
 REPO = Path(__file__).resolve().parents[1]
 CASSETTES = REPO / "tests" / "agent" / "cassettes"
-# Cassette name -> index of the recorded case in tests/agent/agent_cases.py (as test_cassettes.py uses them).
-BRIEF_CASSETTES = {"brief_acc-acme": 0, "brief_acc-hooli": 4, "brief_acc-tyrell": 8}
+# Recorded briefs are named brief_<account id>.yaml after the cases of tests/agent/agent_cases.py
+# (tests/agent/record_drafts.py records them; test_cassettes.py replays them).
 
 
 def extractive(settings: Settings) -> Callable[[CaseContext], Brief]:
@@ -53,16 +53,17 @@ def cassette_briefs() -> list[tuple[CaseContext, Brief]]:
     """The embedded model's recorded briefs, replayed (never calling out); a partly played cassette fails."""
     import vcr
 
-    contexts = _recorded_cases()
+    contexts = {ctx.account_id: ctx for ctx in _recorded_cases()}
     recorder = vcr.VCR(cassette_library_dir=str(CASSETTES), record_mode="none",
                        match_on=["method", "uri", "body"], decode_compressed_response=True)
     out = []
     from agent.llm import ChatModelPort
 
-    for name, index in BRIEF_CASSETTES.items():
-        if not (CASSETTES / f"{name}.yaml").is_file():
-            raise FileNotFoundError(f"cassette {name}.yaml is missing from {CASSETTES}")
-        ctx = contexts[index]
+    names = sorted(p.stem for p in CASSETTES.glob("brief_*.yaml"))
+    if not names:
+        raise FileNotFoundError(f"no recorded brief (brief_*.yaml) in {CASSETTES}")
+    for name in names:
+        ctx = contexts[name.removeprefix("brief_")]
         with tempfile.TemporaryDirectory() as tmp, recorder.use_cassette(f"{name}.yaml") as cassette:
             # Default URL and model name: the request must match the recording byte for byte.
             settings = Settings(data_dir=Path(tmp), llm_timeout_s=600, llm_max_retries=0)

@@ -29,6 +29,7 @@ class CachedSentiment:
 
     def __init__(self, model: Any) -> None:
         self.model = model
+        self.version = model.version  # the cache reads exactly as its reader
         self.cache: dict[str, Any] = {}
 
     def warm(self, texts: Sequence[str], batch: int = 512) -> None:

@@ -103,8 +103,12 @@ def _every_nth(src: Path, dst: Path, rows: int) -> Path:
     return dst
 
 
-def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any]:
-    """Every metric of the suite as one JSON-able report (charts and files are written by evals.report)."""
+def run_eval(cfg: EvalConfig, settings: Settings | None = None, *, sentiment: Any = None) -> dict[str, Any]:
+    """Every metric of the suite as one JSON-able report (charts and files are written by evals.report).
+
+    ``sentiment``: the reader detection replays with; `redaccount eval` passes the operator's active reader
+    (the one every path uses); default: the reader of ``settings``' data dir (the shipped lexicon when fresh).
+    """
     from agent.sentiment import load_sentiment_model
     from graph.rules_policy import RulesPolicy
     from knowledge.escalation_meaning import EscalationMeaning
@@ -127,12 +131,12 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
     # tests/rules/test_engine_differential.py); durable-rules' per-fact cost would dominate thousands of
     # assessments without changing one decision. Routing and compliance below use the production engine.
     th = Thresholds()
-    sentiment = CachedSentiment(load_sentiment_model(settings))
+    reader = CachedSentiment(sentiment if sentiment is not None else load_sentiment_model(settings))
     meaning = EscalationMeaning(th.escalation_prototypes) if cfg.meaning else None
     runs = {}
     for name, split in splits.items():
         t = time.perf_counter()
-        detector = Detector(th, sentiment, ReferenceEvaluator(engine.ruleset), settings.review_confidence_floor,
+        detector = Detector(th, reader, ReferenceEvaluator(engine.ruleset), settings.review_confidence_floor,
                             meaning=meaning)
         runs[name] = replay(detector, split.truth, split.events_by_account(), DEFAULT_END, cfg.months,
                             step=timedelta(hours=cfg.step_hours), features=name == "dev")
@@ -157,7 +161,7 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
 
     def replay_test_with(model: Any, thresholds_file: Path) -> list[Any]:
         fitted_rules = ReferenceEvaluator(load_ruleset(None, thresholds_file))
-        detector = Detector(load_thresholds(thresholds_file), sentiment, fitted_rules,
+        detector = Detector(load_thresholds(thresholds_file), reader, fitted_rules,
                             settings.review_confidence_floor, risk_model=model, meaning=meaning)
         return replay(detector, splits["test"].truth, splits["test"].events_by_account(), DEFAULT_END, cfg.months,
                       step=timedelta(hours=cfg.step_hours))
@@ -215,6 +219,7 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None) -> dict[str, Any
         "compliance": comp,
         "briefs": brief_report,
         "sentiment": senti,
+        "sentiment_reader": reader.version,
         "realworld": {"servicenow": real},
         "knowledge": know,
         "timings_s": timings,

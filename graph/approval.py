@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from langgraph.types import interrupt
 
 from core.models import ApprovalDecision, ApprovalRequest
-from core.store.approvals import recorded_decision
+from core.store import approvals as approval_store
 
 TIMER = "timer"
 
@@ -23,10 +23,20 @@ def ask_human(request: ApprovalRequest, engine: sa.Engine | None = None) -> Appr
     answer: Any = interrupt({"kind": "approval", "request": request.model_dump(mode="json")})
     decision = ApprovalDecision.model_validate(answer)
     if engine is not None:
-        decision = recorded_decision(engine, request.case_id, request.step) or decision
+        decision = approval_store.recorded_decision(engine, request.case_id, request.step) or decision
     if decision.type not in request.allowed_decisions:
         raise ValueError(f"decision {decision.type!r} is not allowed for {request.action}")
     return decision
+
+
+def shown_proposal(engine: sa.Engine, request: ApprovalRequest) -> dict[str, Any]:
+    """The proposal the reviewer decided on: the inbox's copy, which a checked model draft may have
+    replaced after the step proposed its extractive draft; the step's own proposal if never mirrored."""
+    try:
+        return approval_store.get_approval(engine, approval_store.approval_id_for(request.case_id, request.step)
+                                           ).request.proposal
+    except approval_store.ApprovalNotFound:
+        return request.proposal
 
 
 def wait_until(until: str, reason: str) -> dict[str, Any]:

@@ -29,7 +29,7 @@ def refresh_brief(ctx: WorkflowContext, case_id: str) -> Brief:
         context = build_case_context(ctx, case.account_id, assessment, now)
     except ValueError as exc:  # a context without evidence cannot be briefed
         raise BriefUnavailable(f"case {case_id} has no evidence to brief from: {exc}") from None
-    brief = draft_brief(context, ctx.model, ctx.settings)
+    brief = draft_brief(context, ctx.model, ctx.settings, grounder=ctx.grounder)
     append_timeline(ctx.engine, TimelineEntry(escalation_id=case_id, at=now, kind="brief_refreshed",
                                               actor=f"system:{brief.source}",
                                               payload={"brief": brief.model_dump(mode="json")}))

@@ -30,6 +30,14 @@ TOPIC_WORDS = {
     "data": ("data", "missing records", "duplicate"), "onboarding": ("onboarding", "setup", "getting started"),
 }
 
+# How a customer reads each role in a signature ("Priya Raman, Senior Support Engineer").
+ROLE_TITLES: dict[Role, str] = {
+    Role.support_t1: "Support Engineer", Role.support_t2: "Senior Support Engineer",
+    Role.support_t3: "Escalation Engineer", Role.engineering: "Engineering", Role.csm: "Customer Success Manager",
+    Role.ae: "Account Executive", Role.compliance: "Compliance", Role.manager: "Support Manager",
+    Role.admin: "Customer Support",
+}
+
 
 class Person(BaseModel):
     model_config = ConfigDict(extra="forbid")

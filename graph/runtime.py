@@ -8,6 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from agent.grounding import minilm_grounder
 from agent.llm import ChatModelPort, ModelPort
 from agent.sentiment import load_sentiment_model
 from agent.sentiment.base import SentimentModel
@@ -15,6 +16,7 @@ from core.models import RiskAssessment
 from core.settings import Settings
 from graph.checkpoint import Checkpointer, open_checkpointer
 from graph.context import WorkflowContext, system_clock
+from graph.drafts import DraftRequests
 from graph.policy import CasePolicy
 from graph.roster import Roster
 from graph.service import CaseService
@@ -43,9 +45,12 @@ def default_model(settings: Settings) -> ModelPort | None:
 def build_runtime(settings: Settings, engine: sa.Engine, *, policy: CasePolicy | None = None,
                   knowledge: KnowledgeBase | None = None, model: ModelPort | None = None,
                   assess: Callable[[str], RiskAssessment] | None = None,
-                  sentiment: SentimentModel | None = None,
+                  sentiment: SentimentModel | None = None, drafts: DraftRequests | None = None,
                   clock: Callable[[], datetime] = system_clock) -> CaseRuntime:
-    """Everything a case needs, from settings; pass collaborators to override (tests, demo, evals)."""
+    """Everything a case needs, from settings; pass collaborators to override (tests, demo, evals).
+
+    `drafts` schedules the model-draft job (`graph.model_drafts.apply_model_draft`) on the job queue;
+    without it every proposal stays extractive (the case never waits for the model either way)."""
     from graph.rules_policy import RulesPolicy
 
     checkpointer = open_checkpointer(settings)
@@ -54,5 +59,6 @@ def build_runtime(settings: Settings, engine: sa.Engine, *, policy: CasePolicy |
         knowledge=knowledge or ChromaKnowledgeBase.from_settings(settings),
         roster=Roster.load(settings.roster_file), model=model if model is not None else default_model(settings),
         assess=assess, clock=clock, sentiment=sentiment or load_sentiment_model(settings),
+        drafts=drafts, grounder=minilm_grounder() if settings.llm_enabled else None,
     )
     return CaseRuntime(CaseService(context, checkpointer.saver), checkpointer)

@@ -33,6 +33,7 @@ from core.store.ledger import audit, enqueue_outbound
 from graph.approval import TIMER
 from graph.build import build_graph
 from graph.context import WorkflowContext
+from graph.model_drafts import model_configured
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,9 @@ class CaseService:
         now = self.context.clock()
         approval_id, created = approval_store.request_approval(
             self.context.engine, request, thread_id_of(self.context.engine, case_id), now)
+        if created and self.context.drafts is not None and model_configured(self.context):
+            # The extractive proposal is approvable now; the model's draft is a job that may replace it.
+            self.context.drafts.request(case_id, request.step)
         if created:
             enqueue_outbound(self.context.engine, f"notify:{approval_id}", "notification",
                              {"event": "approval_waiting", "approval_id": approval_id, "case_id": case_id,
@@ -118,8 +122,8 @@ class CaseService:
             audit(engine, now, decision.actor, "decide", target, "conflict",
                   {"type": decision.type, "status": record.status})
             raise approval_store.ApprovalConflict(f"approval {approval_id} is not pending (status {record.status})")
-        try:  # validate against the request actually pending before claiming anything
-            decision = settle_decision(ApprovalRequest.model_validate(pending["request"]), decision)
+        try:  # validate against what the inbox shows (a later draft may have replaced the step's own proposal)
+            decision = settle_decision(record.request, decision)
         except EditRefused as exc:
             audit(engine, now, decision.actor, "decide", target, "invalid", {"type": decision.type,
                                                                             "errors": exc.errors[:5]})

@@ -28,6 +28,7 @@ class CaseState(TypedDict, total=False):
     resolution_note: str
     resolved_at: str
     article: dict[str, Any]
+    article_draft: dict[str, Any]  # source, note, resolution evidence, solution_known
     watch_until: str
     watch_rounds: int
     fcr: str  # reopen | wait | held

@@ -29,9 +29,14 @@ CURSOR = "detection"
 CHUNK = 20_000
 
 
-def thresholds_hash(th: Thresholds) -> str:
-    """Windows built under other thresholds are rebuilt, not reused."""
-    return hashlib.sha256(th.model_dump_json().encode()).hexdigest()[:16]
+def thresholds_hash(th: Thresholds, reader_version: str = "") -> str:
+    """Windows built under other thresholds, or read by another sentiment reader, are rebuilt, not reused."""
+    return hashlib.sha256(f"{th.model_dump_json()}\0{reader_version}".encode()).hexdigest()[:16]
+
+
+def reader_version(sentiment: SentimentPort) -> str:
+    """The sentiment reader's version (every reader of agent/sentiment has one)."""
+    return str(getattr(sentiment, "version", None) or type(sentiment).__name__)
 
 
 def default_ruleset(settings: Settings) -> RulesPort:
@@ -124,7 +129,7 @@ def assess_all(engine: sa.Engine, settings: Settings, now: datetime | None = Non
     th = thresholds_from_settings(settings)
     detector = Detector(th, sentiment, ruleset if ruleset is not None else default_ruleset(settings),
                         settings.review_confidence_floor, risk_model=load_risk_model(settings.risk_model_file))
-    digest = thresholds_hash(th)
+    digest = thresholds_hash(th, reader_version(detector.sentiment))
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(727275)")  # one detector run at a time

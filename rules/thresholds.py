@@ -175,4 +175,7 @@ def load_thresholds(path: Path | None = None) -> Thresholds:
 
 
 def thresholds_from_settings(settings: Settings) -> Thresholds:
-    return load_thresholds(settings.thresholds_file)
+    """The operator's thresholds, with weights learnt from their closed cases applied (rules/weights.py)."""
+    from rules.weights import apply_learnt
+
+    return apply_learnt(load_thresholds(settings.thresholds_file), settings.data_dir)

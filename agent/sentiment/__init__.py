@@ -1,18 +1,17 @@
-"""Sentiment for every customer message: fast, offline, licence-clean by default.
+"""Sentiment for every customer message: one reader, versioned, the same for every path.
 
-- :class:`LexiconSentiment`: the shipped default (VADER + a hand-written support lexicon). No data.
-- :class:`TrainedSentiment`: TF-IDF + logistic regression fitted on the operator's own labelled
-  messages; saved to ``settings.models_dir / "sentiment.joblib"`` and picked up automatically.
+- :class:`LexiconSentiment`: the shipped, licence-clean default (VADER + a hand-written support lexicon).
+- :class:`TrainedSentiment`: a reader fitted on the operator's own labelled messages
+  (``redaccount train sentiment``), saved with a manifest in ``<data_dir>/sentiment/``.
+- :class:`WithResolver`: the cascade's last stage: only the least confident messages go to a model.
 - :class:`FakeSentiment`: for tests.
-- :class:`WithResolver`: sends only ambiguous results to an optional resolver (e.g. the LLM).
 
-Use :func:`load_sentiment_model` to get the model in force.
+:func:`load_sentiment_model` returns the reader in force; every path (serve, score, workers, eval)
+calls it, and every reading carries the reader's ``version``.
 """
 
 from __future__ import annotations
 
-import logging
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent.sentiment.base import (
@@ -27,9 +26,11 @@ from agent.sentiment.base import (
 )
 from agent.sentiment.fake import FakeSentiment
 from agent.sentiment.lexicon import LexiconSentiment
+from agent.sentiment.registry import ReaderError, active_version, load_saved
 from agent.sentiment.trained import TrainedSentiment
 
 if TYPE_CHECKING:
+    from agent.llm import ModelPort
     from core.settings import Settings
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "AmbiguityResolver",
     "FakeSentiment",
     "LexiconSentiment",
+    "ReaderError",
     "SentimentModel",
     "SentimentResult",
     "TrainedSentiment",
@@ -45,41 +47,21 @@ __all__ = [
     "intensity",
     "load_sentiment_model",
     "make_result",
-    "model_path",
-    "train_and_save",
 ]
 
-MODEL_FILENAME = "sentiment.joblib"
-log = logging.getLogger(__name__)
 
+def load_sentiment_model(settings: Settings, *, resolver: AmbiguityResolver | None = None,
+                         model: ModelPort | None = None) -> SentimentModel:
+    """The active reader: the operator's saved one if activated, else the shipped lexicon.
 
-def model_path(settings: Settings) -> Path:
-    """Where a trained sentiment model lives: ``<data_dir>/models/sentiment.joblib``."""
-    return settings.models_dir / MODEL_FILENAME
-
-
-def load_sentiment_model(settings: Settings, *, resolver: AmbiguityResolver | None = None) -> SentimentModel:
-    """The trained model if the operator has one (and it loads), else the shipped lexicon default.
-
-    A model file that cannot be loaded is logged and ignored: sentiment must keep running on every
-    message, so a broken file degrades to the default rather than stopping ingestion.
+    With ``model`` (the configured LLM port) and ``settings.sentiment_model_margin > 0``, messages whose
+    margin is below it are also read by the model (the cascade). A saved reader that cannot be loaded
+    raises :class:`ReaderError`: silently reading with another reader would relabel every message.
     """
-    model: SentimentModel
-    path = model_path(settings)
-    if path.is_file():
-        try:
-            model = TrainedSentiment.load(path)
-        except Exception:  # noqa: BLE001 - degrade, never stop
-            log.exception("could not load sentiment model %s; using the shipped lexicon default", path)
-            model = LexiconSentiment()
-    else:
-        model = LexiconSentiment()
-    return WithResolver(model, resolver) if resolver is not None else model
+    version = active_version(settings)
+    reader: SentimentModel = load_saved(settings, version) if version else LexiconSentiment()
+    if resolver is None and model is not None and settings.sentiment_model_margin > 0:
+        from agent.sentiment.llm_stage import ModelResolver
 
-
-def train_and_save(
-    settings: Settings, texts: list[str], labels: list[str], *, features: str = "tfidf"
-) -> tuple[TrainedSentiment, Path]:
-    """Fit a :class:`TrainedSentiment` on the operator's labelled messages and save it where it is loaded from."""
-    model = TrainedSentiment(features=features).fit(texts, labels)
-    return model, model.save(model_path(settings))
+        return WithResolver(reader, ModelResolver(model), margin=settings.sentiment_model_margin)
+    return WithResolver(reader, resolver) if resolver is not None else reader

@@ -26,6 +26,8 @@ class SentimentResult:
     intensity: float
     ambiguous: bool
     model: str = ""
+    # The reader's version (see SentimentModel.version): stored with each reading so a new reader re-reads.
+    version: str = ""
     # Set when something other than the model (e.g. an LLM for an ambiguous case) decided the label.
     resolved_by: str | None = field(default=None)
 
@@ -45,21 +47,27 @@ class SentimentResult:
             "intensity": self.intensity,
             "ambiguous": self.ambiguous,
             "model": self.model,
+            "version": self.version,
             "resolved_by": self.resolved_by,
         }
 
 
 @runtime_checkable
 class SentimentModel(Protocol):
-    """Anything that labels a batch of texts. Implementations must be safe to call from one thread."""
+    """Anything that labels a batch of texts. Implementations must be safe to call from one thread.
+
+    ``version`` names exactly what reads: the same version gives the same labels for the same texts
+    (e.g. ``lexicon-<hash of the word lists and thresholds>``, ``trained-<fingerprint>``).
+    """
 
     name: str
+    version: str
 
     def predict(self, texts: Sequence[str]) -> list[SentimentResult]: ...
 
 
 def make_result(
-    scores: Sequence[float], text: str, *, model: str, margin: float = DEFAULT_AMBIGUITY_MARGIN
+    scores: Sequence[float], text: str, *, model: str, margin: float = DEFAULT_AMBIGUITY_MARGIN, version: str = ""
 ) -> SentimentResult:
     """Build a result from probabilities ordered as ``LABELS``."""
     s = {lab: float(p) for lab, p in zip(LABELS, scores, strict=True)}
@@ -71,6 +79,7 @@ def make_result(
         intensity=intensity(text),
         ambiguous=(ordered[0] - ordered[1]) < margin,
         model=model,
+        version=version,
     )
 
 
@@ -122,21 +131,27 @@ AmbiguityResolver = Callable[[list[str]], list[str | None]]
 
 
 class WithResolver:
-    """Wrap a model so that ambiguous results (and only those) are sent to ``resolver``.
+    """Wrap a model so that ambiguous results (and only those) are sent to ``resolver``: the cascade.
 
     The resolver is typically an LLM call; it is optional and its failures never lose a result:
     on any exception, or an answer that is not a known label, the model's own result stands.
     """
 
-    def __init__(self, model: SentimentModel, resolver: AmbiguityResolver, *, resolver_name: str = "llm"):
+    def __init__(self, model: SentimentModel, resolver: AmbiguityResolver, *, resolver_name: str = "llm",
+                 margin: float | None = None):
         self.model = model
+        # None: the model's own `ambiguous` flag decides; a number: results with a smaller margin go out.
+        self.margin = margin
         self.resolver = resolver
         self.resolver_name = resolver_name
         self.name = f"{model.name}+{resolver_name}"
+        # The resolver changes labels, so it is part of what reads.
+        self.version = f"{getattr(model, 'version', model.name)}+{resolver_name}"
 
     def predict(self, texts: Sequence[str]) -> list[SentimentResult]:
-        results = self.model.predict(texts)
-        idx = [i for i, r in enumerate(results) if r.ambiguous]
+        results = [replace(r, version=self.version) for r in self.model.predict(texts)]
+        idx = [i for i, r in enumerate(results)
+               if (r.ambiguous if self.margin is None else r.margin < self.margin)]
         if not idx:
             return results
         try:
@@ -146,5 +161,5 @@ class WithResolver:
         out = list(results)
         for i, answer in zip(idx, answers or [], strict=False):
             if answer in LABELS and answer is not None:
-                out[i] = replace(results[i], label=answer, resolved_by=self.resolver_name)
+                out[i] = replace(results[i], label=answer, resolved_by=self.resolver_name, version=self.version)
         return out

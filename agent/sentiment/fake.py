@@ -25,9 +25,11 @@ class FakeSentiment:
 
     name = "fake"
 
-    def __init__(self, answers: Mapping[str, str] | None = None, *, ambiguous: Sequence[str] = ()) -> None:
+    def __init__(self, answers: Mapping[str, str] | None = None, *, ambiguous: Sequence[str] = (),
+                 version: str = "fake-1") -> None:
         self.answers = dict(answers or {})
         self.ambiguous = set(ambiguous)
+        self.version = version
         self.calls: list[list[str]] = []
 
     def _label(self, text: str) -> str:
@@ -51,5 +53,5 @@ class FakeSentiment:
                     scores = [0.4, 0.45, 0.15]
             else:
                 scores = [0.9 if lab == label else 0.05 for lab in LABELS]
-            out.append(make_result(scores, t, model=self.name))
+            out.append(make_result(scores, t, model=self.name, version=self.version))
         return out

@@ -1,24 +1,22 @@
-"""A sentiment model the operator trains on their own labelled messages.
+"""A sentiment reader the operator trains on their own labelled messages: a cheap stage, then MiniLM.
 
-TF-IDF word (1-2) + character (2-5, within word boundaries) n-grams, sublinear tf, multinomial
-logistic regression. Variants (``features``):
+Stage 1 (every message): TF-IDF word and character n-grams plus the shipped lexicon's reading as
+features (:mod:`agent.sentiment.features`), multinomial logistic regression. Stage 2 (optional,
+``embeddings=True``): messages whose stage-1 margin (top probability minus the next) is below
+``embed_margin`` are also read by a logistic regression on all-MiniLM-L6-v2 int8 sentence embeddings,
+and the two probability vectors are averaged (``embedding_weight``). The encoder costs ~15 ms of CPU
+per message here, so it only ever sees that least confident share. Figures: docs/evaluation.md.
 
-- ``"tfidf"`` (default): ~2,100 messages per CPU-second; 0.810 accuracy on the airline tweets (5-fold CV).
-  The default because sentiment runs on every message and it meets the ~2,000 msg/s budget.
-- ``"tfidf+lexicon"``: adds the shipped lexicon's compound score and the intensity as features;
-  0.815, ~1,250 msg/CPU-s (VADER is pure Python).
-- ``"tfidf+embeddings"``: also fits an LR on all-MiniLM-L6-v2 int8 ONNX sentence embeddings and averages
-  the two models' probabilities; 0.827 but ~30 msg/CPU-s here (the encoder dominates): for re-scoring
-  a backlog or the ambiguous share, not for the live stream.
-
-The fitted model is saved with joblib into the operator's data directory
-(``settings.models_dir / "sentiment.joblib"``) and never into the repository. joblib files are pickles:
-load only files this program wrote into a directory the operator controls.
+``version`` is ``trained-<hash>`` of the training data's fingerprint and the parameters: the same data
+and settings give the same version. The fitted reader is saved with joblib into the operator's data
+directory (:mod:`agent.sentiment.registry`), never into the repository. joblib files are pickles: load
+only files this program wrote into a directory the operator controls.
 """
 
 from __future__ import annotations
 
-import re
+import hashlib
+import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,92 +25,63 @@ from typing import Any
 import joblib
 import numpy as np
 import sklearn
-from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion
 
-from agent.sentiment.base import DEFAULT_AMBIGUITY_MARGIN, LABELS, SentimentResult, intensity, make_result
+from agent.sentiment.base import DEFAULT_AMBIGUITY_MARGIN, LABELS, SentimentResult, make_result
+from agent.sentiment.features import lexicon_features, normalise, stack, vectoriser
 
-FORMAT_VERSION = 1
-FEATURE_SETS = ("tfidf", "tfidf+lexicon", "tfidf+embeddings", "tfidf+lexicon+embeddings")
-_URL = re.compile(r"https?://\S+|www\.\S+")
-_MENTION = re.compile(r"(?<!\w)@\w+")
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
-_NUMBER = re.compile(r"\d+")
+FORMAT_VERSION = 2
+KIND = "redaccount.sentiment.TrainedSentiment"
 
 
-def normalise(text: str) -> str:
-    """Mask what should not be learnt as sentiment: urls, e-mail addresses, @handles, exact numbers."""
-    text = _EMAIL.sub(" email ", text)
-    text = _URL.sub(" url ", text)
-    text = _MENTION.sub(" @user ", text)
-    return _NUMBER.sub("0", text)
-
-
-def _vectoriser(min_df: int) -> FeatureUnion:
-    return FeatureUnion(
-        [
-            (
-                "word",
-                TfidfVectorizer(
-                    ngram_range=(1, 2),
-                    sublinear_tf=True,
-                    min_df=min_df,
-                    token_pattern=r"(?u)\b\w[\w']*\b|[!?]+|[:;]-?[()DPp/]",
-                    dtype=np.float32,
-                ),
-            ),
-            (
-                "char",
-                TfidfVectorizer(
-                    analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=min_df, dtype=np.float32
-                ),
-            ),
-        ]
-    )
+def fingerprint(texts: Sequence[str], labels: Sequence[str]) -> str:
+    """sha256 of the (label, text) pairs, order-independent: what the reader learnt from."""
+    digest = hashlib.sha256()
+    for pair in sorted(f"{lab}\t{text}" for text, lab in zip(texts, labels, strict=True)):
+        digest.update(pair.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 class TrainedSentiment:
-    """Fit on (text, label) pairs with labels in negative|neutral|positive; see module docstring."""
+    """Fit on (text, label) pairs with labels in negative|neutral|positive; see the module docstring."""
 
     def __init__(
         self,
         *,
-        features: str = "tfidf",
+        word_ngrams: tuple[int, int] = (1, 2),
+        char_ngrams: tuple[int, int] = (2, 5),
         C: float = 4.0,
         class_weight: str | None = None,
         min_df: int = 2,
+        lexicon: bool = True,
+        lexicon_scale: float = 1.0,
+        embeddings: bool = False,
+        embed_margin: float = 0.5,
         embedding_weight: float = 0.5,
         ambiguity_margin: float = DEFAULT_AMBIGUITY_MARGIN,
         encoder: Any = None,
     ) -> None:
-        if features not in FEATURE_SETS:
-            raise ValueError(f"features must be one of {FEATURE_SETS}, not {features!r}")
-        self.features = features
-        self.C = C
-        self.class_weight = class_weight
-        self.min_df = min_df
-        self.embedding_weight = embedding_weight
-        self.ambiguity_margin = ambiguity_margin
+        self.params: dict[str, Any] = {
+            "word_ngrams": tuple(word_ngrams), "char_ngrams": tuple(char_ngrams), "C": C,
+            "class_weight": class_weight, "min_df": min_df, "lexicon": lexicon, "lexicon_scale": lexicon_scale,
+            "embeddings": embeddings, "embed_margin": embed_margin, "embedding_weight": embedding_weight,
+            "ambiguity_margin": ambiguity_margin,
+        }
         self._encoder = encoder
-        self._vec: FeatureUnion | None = None
+        self._vec: Any = None
         self._clf: LogisticRegression | None = None
         self._emb_clf: LogisticRegression | None = None
         self._lexicon: Any = None
+        self.fingerprint = ""
+        self.version = "trained-unfitted"
         self.meta: dict[str, Any] = {}
+        #: Messages each stage read in the last ``predict_proba`` call (what the cascade cost).
+        self.last_stage_counts: dict[str, int] = {}
 
     @property
     def name(self) -> str:
-        return f"trained-{self.features}-lr"
-
-    @property
-    def uses_lexicon(self) -> bool:
-        return "lexicon" in self.features
-
-    @property
-    def uses_embeddings(self) -> bool:
-        return "embeddings" in self.features
+        return "trained-lr+minilm" if self.params["embeddings"] else "trained-lr"
 
     # --- features -------------------------------------------------------------------------------
 
@@ -123,22 +92,16 @@ class TrainedSentiment:
             self._lexicon = LexiconSentiment()
         return self._lexicon
 
-    def _sparse(self, texts: Sequence[str], *, fit: bool) -> Any:
+    def _cheap(self, texts: Sequence[str], *, fit: bool) -> Any:
         norm = [normalise(t) for t in texts]
         if fit:
-            self._vec = _vectoriser(self.min_df)
+            p = self.params
+            self._vec = vectoriser(word_ngrams=p["word_ngrams"], char_ngrams=p["char_ngrams"], min_df=p["min_df"])
             X = self._vec.fit_transform(norm)
         else:
-            assert self._vec is not None
             X = self._vec.transform(norm)
-        if self.uses_lexicon:
-            lex = self._lexicon_model()
-            extra = np.array(
-                [[c, max(c, 0.0), max(-c, 0.0), intensity(t)] for t in texts for c in (lex.compound(t),)],
-                dtype=np.float32,
-            )
-            X = hstack([X, csr_matrix(extra)], format="csr")
-        return X
+        dense = lexicon_features(self._lexicon_model(), texts) if self.params["lexicon"] else None
+        return stack(X, dense, self.params["lexicon_scale"])
 
     def encoder(self) -> Any:
         if self._encoder is None:
@@ -149,14 +112,9 @@ class TrainedSentiment:
 
     # --- training and inference -----------------------------------------------------------------
 
-    def fit(
-        self,
-        texts: Sequence[str],
-        labels: Sequence[str],
-        sample_weight: Sequence[float] | None = None,
-        embeddings: np.ndarray | None = None,
-    ) -> TrainedSentiment:
-        """Fit on labelled texts. ``embeddings`` (precomputed, row-aligned) skips the encoder."""
+    def fit(self, texts: Sequence[str], labels: Sequence[str], sample_weight: Sequence[float] | None = None,
+            embeddings: np.ndarray | None = None) -> TrainedSentiment:
+        """Fit on labelled texts. ``embeddings`` (precomputed MiniLM vectors, row-aligned) skips the encoder."""
         texts = list(texts)
         y = np.array([str(lab).strip().lower() for lab in labels])
         unknown = sorted(set(y) - set(LABELS))
@@ -166,13 +124,15 @@ class TrainedSentiment:
             raise ValueError("need at least two distinct labels to train")
         started = time.perf_counter()
         sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        X = self._sparse(texts, fit=True)
-        self._clf = LogisticRegression(C=self.C, max_iter=3000, class_weight=self.class_weight)
-        self._clf.fit(X, y, sample_weight=sw)
-        if self.uses_embeddings:
-            E = embeddings if embeddings is not None else self.encoder().encode(texts)
-            self._emb_clf = LogisticRegression(C=2.0, max_iter=3000, class_weight=self.class_weight)
+        p = self.params
+        self._clf = LogisticRegression(C=p["C"], max_iter=3000, class_weight=p["class_weight"])
+        self._clf.fit(self._cheap(texts, fit=True), y, sample_weight=sw)
+        if p["embeddings"]:
+            E = embeddings if embeddings is not None else self.encoder().encode([normalise(t) for t in texts])
+            self._emb_clf = LogisticRegression(C=2.0, max_iter=3000, class_weight=p["class_weight"])
             self._emb_clf.fit(E, y, sample_weight=sw)
+        self.fingerprint = fingerprint(texts, list(y))
+        self.version = self._version()
         self.meta = {
             "n_train": len(texts),
             "label_counts": {lab: int((y == lab).sum()) for lab in LABELS},
@@ -181,6 +141,11 @@ class TrainedSentiment:
         }
         return self
 
+    def _version(self) -> str:
+        body = json.dumps({"data": self.fingerprint, "params": self.params, "format": FORMAT_VERSION,
+                           "sklearn": sklearn.__version__}, sort_keys=True, default=list)
+        return "trained-" + hashlib.sha256(body.encode()).hexdigest()[:12]
+
     def _aligned(self, clf: LogisticRegression, P: np.ndarray) -> np.ndarray:
         """Reorder a classifier's probability columns to LABELS (absent classes get 0)."""
         out = np.zeros((P.shape[0], len(LABELS)), dtype=np.float64)
@@ -188,27 +153,38 @@ class TrainedSentiment:
             out[:, LABELS.index(c)] = P[:, j]
         return out
 
-    def predict_proba(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+    def cheap_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Stage 1 alone (every message)."""
         if self._clf is None:
             raise RuntimeError("model is not fitted")
+        return self._aligned(self._clf, self._clf.predict_proba(self._cheap(list(texts), fit=False)))
+
+    def predict_proba(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        """The cascade: stage 1 for all, stage 2 (MiniLM) for those below ``embed_margin``."""
         texts = list(texts)
         if not texts:
+            self.last_stage_counts = {"cheap": 0, "embeddings": 0}
             return np.zeros((0, len(LABELS)))
-        P = self._aligned(self._clf, self._clf.predict_proba(self._sparse(texts, fit=False)))
-        if self.uses_embeddings and self._emb_clf is not None:
-            E = embeddings if embeddings is not None else self.encoder().encode(texts)
-            Pe = self._aligned(self._emb_clf, self._emb_clf.predict_proba(E))
-            w = self.embedding_weight
-            P = (1 - w) * P + w * Pe
+        P = self.cheap_proba(texts)
+        unsure = np.zeros(len(texts), dtype=bool)
+        if self._emb_clf is not None:
+            top = np.sort(P, axis=1)
+            unsure = (top[:, -1] - top[:, -2]) < self.params["embed_margin"]
+        if unsure.any():
+            idx = np.flatnonzero(unsure)
+            E = embeddings[idx] if embeddings is not None else self.encoder().encode([normalise(texts[i]) for i in idx])
+            Pe = self._aligned(self._emb_clf, self._emb_clf.predict_proba(E))  # type: ignore[union-attr]
+            w = self.params["embedding_weight"]
+            P[idx] = (1 - w) * P[idx] + w * Pe
+        self.last_stage_counts = {"cheap": len(texts), "embeddings": int(unsure.sum())}
         return P
 
     def predict(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> list[SentimentResult]:
         texts = list(texts)
         P = self.predict_proba(texts, embeddings=embeddings)
-        return [
-            make_result(p, t, model=self.name, margin=self.ambiguity_margin)
-            for p, t in zip(P, texts, strict=True)
-        ]
+        margin = self.params["ambiguity_margin"]
+        return [make_result(p, t, model=self.name, margin=margin, version=self.version)
+                for p, t in zip(P, texts, strict=True)]
 
     # --- persistence ----------------------------------------------------------------------------
 
@@ -218,21 +194,9 @@ class TrainedSentiment:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = {
-            "format": FORMAT_VERSION,
-            "kind": "redaccount.sentiment.TrainedSentiment",
-            "sklearn_version": sklearn.__version__,
-            "params": {
-                "features": self.features,
-                "C": self.C,
-                "class_weight": self.class_weight,
-                "min_df": self.min_df,
-                "embedding_weight": self.embedding_weight,
-                "ambiguity_margin": self.ambiguity_margin,
-            },
-            "vectoriser": self._vec,
-            "classifier": self._clf,
-            "embedding_classifier": self._emb_clf,
-            "meta": self.meta,
+            "format": FORMAT_VERSION, "kind": KIND, "sklearn_version": sklearn.__version__, "params": self.params,
+            "vectoriser": self._vec, "classifier": self._clf, "embedding_classifier": self._emb_clf,
+            "fingerprint": self.fingerprint, "version": self.version, "meta": self.meta,
         }
         tmp = path.with_suffix(path.suffix + ".tmp")
         joblib.dump(payload, tmp, compress=3)
@@ -242,7 +206,7 @@ class TrainedSentiment:
     @classmethod
     def load(cls, path: str | Path, *, encoder: Any = None) -> TrainedSentiment:
         payload = joblib.load(Path(path))
-        if not isinstance(payload, dict) or payload.get("kind") != "redaccount.sentiment.TrainedSentiment":
+        if not isinstance(payload, dict) or payload.get("kind") != KIND:
             raise ValueError(f"{path} is not a redaccount sentiment model")
         if payload.get("format") != FORMAT_VERSION:
             raise ValueError(f"{path}: unsupported model format {payload.get('format')!r}; retrain it")
@@ -250,5 +214,7 @@ class TrainedSentiment:
         model._vec = payload["vectoriser"]
         model._clf = payload["classifier"]
         model._emb_clf = payload["embedding_classifier"]
+        model.fingerprint = payload["fingerprint"]
+        model.version = payload["version"]
         model.meta = dict(payload.get("meta") or {}, sklearn_version=payload.get("sklearn_version"))
         return model

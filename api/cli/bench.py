@@ -25,7 +25,7 @@ def bench_default(ctx: typer.Context) -> None:
 @bench_app.command("all")
 def bench_all(
     long: bool = typer.Option(False, "--long", help="Full-size runs (1M-event flatness, 2k documents, 10 s HTTP)."),
-    only: list[str] = typer.Option([], "--only", help="Run just these: detection, graph, knowledge, http."),
+    only: list[str] = typer.Option([], "--only", help="Run just these: detection, graph, knowledge, http, open."),
     out: Path | None = typer.Option(None, "--out", help="Also write the JSON report to this file."),
     json_output: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -81,3 +81,34 @@ def detection(
     print((method or "").strip())
     print()
     print("\n".join(result.lines()))
+
+
+@bench_app.command("accounts")
+def accounts_page(
+    accounts: int = typer.Option(10_000, min=100, help="Accounts in the generated book."),
+    per_account: int = typer.Option(5, min=1, help="Assessments per account (history for the trends)."),
+    repeats: int = typer.Option(30, min=5, help="Timed requests per measurement."),
+    database_url: str | None = typer.Option(None, help="Run on this (empty) PostgreSQL database instead of SQLite."),
+    json_output: bool = typer.Option(False, "--json"),
+) -> None:
+    """Server time of the accounts page's first page (and each filter) vs a bare FastAPI endpoint."""
+    from evals.bench_accounts import __doc__ as method
+    from evals.bench_accounts import run_accounts_bench
+
+    with console.status(f"filling {accounts:,} accounts and timing /ui/accounts ..."):
+        r = run_accounts_bench(accounts, per_account, repeats, database_url)
+    if json_output:
+        print(json.dumps(r, indent=1, sort_keys=True))
+        return
+    print((method or "").strip())
+    table = Table(title=f"/ui/accounts over {r['accounts']:,} accounts, {r['assessments']:,} assessments ({r['database']})")
+    for column in ("measure", "median ms", "p95 ms"):
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    table.add_row("page 1 (server time)", str(r["page"]["median_ms"]), str(r["page"]["p95_ms"]))
+    for name, s in r["filters"].items():
+        table.add_row(f"page with {name}", str(s["median_ms"]), str(s["p95_ms"]))
+    table.add_row("store query alone", str(r["store_query"]["median_ms"]), str(r["store_query"]["p95_ms"]))
+    table.add_row("baseline: bare FastAPI endpoint, same HTML", str(r["baseline"]["median_ms"]), str(r["baseline"]["p95_ms"]))
+    console.print(table)
+    console.print(f"ratio baseline/ours {r['ratio']} · goal p95 <= {r['goal_ms']:.0f} ms: "
+                  + ("[green]met[/]" if r["goal_met"] else "[red]not met[/]"))

@@ -46,8 +46,8 @@ def run_case(service: CaseService, clock: DemoClock, assessment: RiskAssessment,
     """One Red case end to end; returns timings of the model-facing steps."""
     console.rule(f"[bold red]Red case: {name} (score {assessment.score:.0f})")
     if service.context.model is not None and service.context.settings.llm_enabled:
-        console.print("[dim]drafting with the model: each draft (brief, actions, update, article) can take a "
-                      "minute on a small CPU[/]")
+        console.print("[dim]each step proposes an extractive draft at once; the model's drafts are jobs that "
+                      "replace a proposal only if it is still undecided and passes the grounding checks[/]")
     started = time.perf_counter()
     case_id, _ = service.start_case(assessment)
     triage_s = time.perf_counter() - started

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from api.cli.common import console, err_console
+from api.cli.common import console, err_console, load_settings
 
 eval_app = typer.Typer(help="Offline evaluation: detection, routing, compliance, briefs, sentiment, knowledge.",
                        invoke_without_command=True)
@@ -53,6 +53,7 @@ def run(
     """Run the evaluation; exits 1 when a gate of evals/thresholds.yaml does not hold."""
     if ctx.invoked_subcommand is not None:
         return
+    from agent.sentiment import load_sentiment_model
     from evals.report import write_all
     from evals.runner import EvalConfig, run_eval
 
@@ -64,7 +65,8 @@ def run(
     cfg = EvalConfig.preset(full, data_dir=data_dir, out=out, llm=llm, accounts=accounts, capacity=capacity,
                             knowledge=not no_knowledge)
     with console.status("evaluating ..."):
-        report = run_eval(cfg)
+        # Detection is replayed with the operator's active reader: the one serve, score and workers use.
+        report = run_eval(cfg, sentiment=load_sentiment_model(load_settings()))
         paths = write_all(report, out)
     console.print(_table(report))
     console.print(f"wrote {', '.join(str(p) for p in paths)}")
@@ -82,16 +84,20 @@ def sentiment(
     csv_path: Path = typer.Option(..., "--csv", exists=True, dir_okay=False, help="Labelled CSV to score."),
     text_column: str = typer.Option("text", "--text-column"),
     label_column: str = typer.Option("label", "--label-column"),
-    train_csv: Path | None = typer.Option(None, "--train-csv", exists=True, dir_okay=False,
-                                          help="Fit the trainable model here and score --csv; default: k-fold CV."),
-    folds: int = typer.Option(5, min=2),
+    compare_default: bool = typer.Option(False, "--compare-default",
+                                         help="Also score the shipped lexicon on the same file."),
 ) -> None:
-    """Sentiment accuracy and macro F1 on a labelled CSV (shipped lexicon and the trainable model), as JSON."""
-    from evals.sentiment import evaluate_csv
+    """Score the active sentiment reader (the one every path uses) on a labelled CSV, as JSON. Fits nothing."""
+    from agent.sentiment import LexiconSentiment, ReaderError, load_sentiment_model
+    from evals.sentiment import score_csv
 
+    settings = load_settings()
     try:
-        report = evaluate_csv(csv_path, text_column, label_column, train_csv, folds)
-    except ValueError as exc:
+        reader = load_sentiment_model(settings)
+        report = score_csv(csv_path, text_column, label_column, reader)
+        if compare_default:
+            report["shipped_default"] = score_csv(csv_path, text_column, label_column, LexiconSentiment())
+    except (ValueError, ReaderError) as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
     print(json.dumps(report, indent=2))

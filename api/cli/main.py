@@ -17,6 +17,7 @@ from api.cli.rules import rules_app
 from api.cli.score import score
 from api.cli.serve import serve
 from api.cli.sync import sync_app
+from api.cli.train import train_app
 
 app = typer.Typer(
     name="redaccount",
@@ -39,3 +40,4 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(inbox_app, name="inbox")
 app.add_typer(eval_app, name="eval")
 app.add_typer(sync_app, name="sync")
+app.add_typer(train_app, name="train")

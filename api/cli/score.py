@@ -19,12 +19,10 @@ from rules.thresholds import ThresholdsError
 BAND_STYLE = {"red": "bold red", "amber": "yellow", "green": "green"}
 
 
-def sentiment_model(settings: Settings) -> Any | None:
-    """agent's sentiment model in force (trained if present, else its lexicon); None: detection's fallback."""
-    try:
-        from agent.sentiment import load_sentiment_model
-    except ImportError:
-        return None
+def sentiment_model(settings: Settings) -> Any:
+    """The active sentiment reader (the one every path uses); a broken saved reader is an error, not a fallback."""
+    from agent.sentiment import load_sentiment_model
+
     return load_sentiment_model(settings)
 
 
@@ -69,10 +67,12 @@ def score(
     """Score accounts from their signals: band, confidence, review queue, signals and evidence."""
     settings = load_settings()
     engine = open_database(settings)
+    from agent.sentiment import ReaderError
+
     try:
         assessments = assess_all(engine, settings, _parse_time(as_of), sentiment=sentiment_model(settings),
                                  account_id=account)
-    except ThresholdsError as exc:
+    except (ThresholdsError, ReaderError) as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
     if account and not assessments:

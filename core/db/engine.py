@@ -78,12 +78,15 @@ def migrate(engine: sa.Engine, revision: str = "heads") -> None:
 
 
 def current_revision(engine: sa.Engine) -> str | None:
+    """The database's revision; with migrations side by side (several heads), their ids joined by '+'."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return "+".join(sorted(heads)) if heads else None
 
 
 def head_revision() -> str:
+    """The code's newest revision, in the same form as `current_revision`."""
     with sa.create_engine("sqlite://").connect() as connection:
-        head = ScriptDirectory.from_config(_alembic_config(connection)).get_current_head()
-    assert head is not None
-    return head
+        heads = ScriptDirectory.from_config(_alembic_config(connection)).get_heads()
+    assert heads
+    return "+".join(sorted(heads))

@@ -325,6 +325,62 @@ sync_cursors = sa.Table(
     sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
 
+# --- branch i14: what the operator taught the product, and how each reader did over time -----------------
+# One row per label with its provenance: a CSAT comment (source csat), a reviewer's correction at case
+# close (source review), an imported file (source csv). kind "sentiment" labels a text; kind "risk" labels
+# a closed case confirmed/dismissed with the signal values it was opened on (detail). A later label for the
+# same (kind, source, source_ref) replaces the earlier one: the reviewer changed their mind.
+operator_labels = sa.Table(
+    "operator_labels", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("label", sa.String(20), nullable=False),
+    sa.Column("text", sa.Text),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("source_ref", sa.String(300), nullable=False),
+    sa.Column("account_id", sa.String(ID)),
+    sa.Column("escalation_id", sa.String(ID)),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("detail", json_type(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("kind", "source", "source_ref", name="uq_operator_label"),
+)
+
+# Every evaluation of a reader or of risk weights on the operator's held-back labels (dashboard history).
+model_evaluations = sa.Table(
+    "model_evaluations", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(20), nullable=False, index=True),
+    sa.Column("version", sa.String(100), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("metric", sa.String(40), nullable=False),
+    sa.Column("value", sa.Float),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("activated", sa.Boolean, nullable=False),
+    sa.Column("detail", json_type(), nullable=False),
+)
+
+# --- i15 (workspace): the accounts page ranks accounts by their latest assessment and filters them.
+# Derived, never written by the application: a trigger on `assessments` keeps each account's newest row
+# here (core/db/latest_risk.py), so ranking 10,000 accounts reads 10,000 rows, not their whole history.
+account_risk = sa.Table(
+    "account_risk", metadata,
+    sa.Column("account_id", sa.String(ID), primary_key=True),
+    sa.Column("assessment_id", sa.Integer, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("band", sa.String(10), nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("assessed_at", UtcDateTime(), nullable=False),
+)
+sa.Index("ix_account_risk_rank", account_risk.c.score, account_risk.c.account_id)
+sa.Index("ix_account_risk_band", account_risk.c.band, account_risk.c.score)
+sa.Index("ix_assessments_account_at", assessments.c.account_id, assessments.c.assessed_at)
+sa.Index("ix_accounts_tier", accounts.c.tier)
+sa.Index("ix_accounts_csm", accounts.c.csm)
+sa.Index("ix_accounts_renewal_date", accounts.c.renewal_date)
+
+
 # --- i17: decisions that failed to apply, and sessions ended at logout -------------------------------------
 # The last failure of each approval whose decision could not be applied (status "failed"); `attempts`
 # counts every failure, so /metrics can report a total that only grows.

@@ -116,10 +116,10 @@ class Contract:
 
 
 CONTRACTS: dict[str, Contract] = {
-    "validate_brief": Contract(BriefTexts, "brief", frozenset({"tier", "owner", "swarm", "sla_due"}),
+    "validate_brief": Contract(BriefTexts, "brief", frozenset({"tier", "owner", "swarm", "sla_due", "draft"}),
                                frozenset({"source", "note", "redactions"})),
-    "send_customer_update": Contract(OutreachEdit, None, frozenset({"source", "suggestions"})),
-    "publish_article": Contract(ArticleTexts, "article", frozenset(),
+    "send_customer_update": Contract(OutreachEdit, None, frozenset({"source", "suggestions", "draft"})),
+    "publish_article": Contract(ArticleTexts, "article", frozenset({"draft"}),
                                 frozenset({"id", "status", "source_case_id", "provenance"})),
 }
 
@@ -135,6 +135,8 @@ def _split(value: Any, loc: list[Any], editable: set[str], read_only: frozenset[
         errors.append(_error(loc, "must be an object", "dict_type"))
         return {}
     proposal = proposal if isinstance(proposal, dict) else {}
+    # Every proposed key that is not editable is read-only, whichever step added it.
+    read_only = read_only | (frozenset(proposal) - editable)
     for key, item in value.items():
         if key in read_only and item != proposal.get(key):
             errors.append(_error([*loc, key], "is not editable: send it back unchanged or leave it out"))
@@ -273,6 +275,9 @@ def settle_decision(request: ApprovalRequest, decision: ApprovalDecision) -> App
     if decision.type != "edit":
         return decision
     changes = check_edit(request.action, request.proposal, decision.edited_payload)
+    if not changes and "approve" not in request.allowed_decisions:
+        raise EditRefused([_error([], "nothing was changed, and this step cannot be approved as proposed: "
+                                  "edit it (e.g. write the missing solution) or reject it", "no_change")])
     if not changes:
         return decision.model_copy(update={"type": "approve", "edited_payload": None})
     return decision.model_copy(update={"edited_payload": changes})

@@ -133,6 +133,24 @@ def claim_decision(engine: sa.Engine, approval_id: str, decision: ApprovalDecisi
     return get_approval(engine, approval_id)
 
 
+def replace_proposal(engine: sa.Engine, approval_id: str, proposal: dict[str, Any]) -> bool:
+    """Swap the proposal of a still-pending approval (a later draft); False once anyone has decided.
+
+    Compare-and-set on the status in one UPDATE, the same row `claim_decision` moves: a decision and a
+    replacement can race, and exactly one of them wins."""
+    record = get_approval(engine, approval_id)
+    if record.status != "pending":
+        return False
+    request = record.request.model_copy(update={"proposal": proposal})
+    with engine.begin() as c:
+        result = c.execute(
+            t.approvals.update()
+            .where(t.approvals.c.id == approval_id, t.approvals.c.status == "pending")
+            .values(request=request.model_dump(mode="json"))
+        )
+    return result.rowcount == 1
+
+
 def mark_failed(engine: sa.Engine, approval_id: str, error: str, at: datetime) -> bool:
     """decided -> failed, keeping the error; False if the approval was not decided (nothing changes)."""
     f = t.approval_failures

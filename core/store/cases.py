@@ -162,3 +162,32 @@ def timeline_entry(engine: sa.Engine, idem_key: str) -> TimelineEntry | None:
     if r is None:
         return None
     return TimelineEntry(escalation_id=r.escalation_id, at=r.at, kind=r.kind, actor=r.actor, payload=r.payload)
+
+
+def edited_customer_updates(engine: sa.Engine, limit: int = 3, scan: int = 200) -> list[str]:
+    """Bodies of the latest customer updates a reviewer edited before approving (newest first): kept as
+    examples for later drafts. Reads the approval entries the workflow already records."""
+    with engine.connect() as c:
+        rows = c.execute(sa.select(t.timeline.c.payload).where(t.timeline.c.kind == "customer_update_approved")
+                         .order_by(t.timeline.c.id.desc()).limit(scan)).all()
+    out: list[str] = []
+    for (payload,) in rows:
+        original = (payload.get("original") or {}).get("body")
+        approved = (payload.get("approved") or {}).get("body")
+        if approved and approved != original and approved not in out:
+            out.append(approved)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def open_case_load(engine: sa.Engine, exclude: str | None = None) -> dict[str, int]:
+    """Person -> number of open cases they are active on (one query, whatever the number of cases)."""
+    query = (sa.select(t.swarm_members.c.person, sa.func.count(sa.distinct(t.swarm_members.c.escalation_id)))
+             .join(t.escalations, t.escalations.c.id == t.swarm_members.c.escalation_id)
+             .where(t.escalations.c.closed_at.is_(None), t.swarm_members.c.renounced_at.is_(None))
+             .group_by(t.swarm_members.c.person))
+    if exclude:
+        query = query.where(t.escalations.c.id != exclude)
+    with engine.connect() as c:
+        return {person: count for person, count in c.execute(query)}

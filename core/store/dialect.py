@@ -25,6 +25,16 @@ def upsert(connection: sa.Connection, table: sa.Table, rows: list[dict], key: st
     connection.execute(stmt.on_conflict_do_update(index_elements=[key], set_=columns), rows)
 
 
+def upsert_on(connection: sa.Connection, table: sa.Table, rows: list[dict], keys: list[str],
+              update: list[str]) -> None:
+    """Insert, or overwrite the ``update`` columns where the (possibly composite) unique ``keys`` exist."""
+    if not rows:
+        return
+    stmt = _insert(connection, table)
+    connection.execute(stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update}),
+                       rows)
+
+
 def upsert_latest(connection: sa.Connection, table: sa.Table, rows: list[dict], stamp: str = "updated_at") -> None:
     """Insert or update by id, but never let an older change overwrite a newer one (out-of-order events)."""
     if not rows:

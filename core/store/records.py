@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from core.db import schema as t
-from core.models import Account, Message, Ticket
+from core.models import Account, Contact, Message, Ticket
 
 
 class RecordNotFound(LookupError):
@@ -49,6 +49,14 @@ def account_tickets(engine: sa.Engine, account_id: str) -> list[Ticket]:
         rows = c.execute(sa.select(t.tickets).where(t.tickets.c.account_id == account_id)
                          .order_by(t.tickets.c.created_at)).all()
     return [_model(Ticket, r) for r in rows]
+
+
+def account_contacts(engine: sa.Engine, account_id: str) -> list[Contact]:
+    """The account's contacts, key stakeholders first."""
+    with engine.connect() as c:
+        rows = c.execute(sa.select(t.contacts).where(t.contacts.c.account_id == account_id)
+                         .order_by(t.contacts.c.is_key_stakeholder.desc(), t.contacts.c.name)).all()
+    return [_model(Contact, r) for r in rows]
 
 
 def find_tickets(engine: sa.Engine, ticket_ids: list[str]) -> dict[str, Ticket]:

@@ -6,7 +6,7 @@ from langgraph.runtime import Runtime
 
 from core.models import ApprovalRequest, MeasurementKind, Role
 from core.models.edits import apply_brief, check_edit
-from graph.approval import ask_human
+from graph.approval import ask_human, shown_proposal
 from graph.context import WorkflowContext
 from graph.keys import step_id
 from graph.record import log, measure
@@ -23,7 +23,8 @@ def _request(state: CaseState) -> ApprovalRequest:
     return ApprovalRequest(
         action=STEP, case_id=state["case_id"], step=step_id(state, STEP),
         proposal={"brief": brief, "tier": triage["tier"], "owner": triage["owner"], "swarm": triage["swarm"],
-                  "sla_due": triage["sla_due"]},
+                  "sla_due": triage["sla_due"],
+                  "draft": {"source": brief["source"], "note": brief.get("note", ""), "fallbacks": []}},
         reasons=[f"account scored {state['assessment']['score']:.0f} ({state['assessment']['band']})",
                  "seed rule: the designated owner validates the summary and takes ownership"],
         # The rules that made this a case: triggers and compliance (tier/role/SLA rules are shown in the proposal).
@@ -43,13 +44,18 @@ def approve_brief(state: CaseState, runtime: Runtime[WorkflowContext]) -> CaseSt
     if decision.type in ("approve", "edit"):
         measure(ctx, state, STEP, MeasurementKind.reviewed)
         measure(ctx, state, STEP, MeasurementKind.confirmed)
+        # The reviewer decided on what the inbox showed: the model's draft if it replaced the extractive one.
+        proposal = shown_proposal(ctx.engine, request)
+        shown = proposal.get("brief", state["brief"])
+        if shown != state["brief"]:
+            update["brief"] = shown
         # The service validated the edit against this proposal; checking again costs nothing and means a
         # decision stored before the contract existed fails loudly instead of being half applied.
-        changes = check_edit(STEP, request.proposal, decision.edited_payload) if decision.type == "edit" else {}
+        changes = check_edit(STEP, proposal, decision.edited_payload) if decision.type == "edit" else {}
         if changes:
-            brief = apply_brief(state["brief"], changes)
-            log(ctx, state, STEP, "brief_edited", {"original": state["brief"], "edited": brief,
-                                                   "changes": changes}, actor=decision.actor)
+            brief = apply_brief(shown, changes)
+            log(ctx, state, STEP, "brief_edited", {"original": shown, "edited": brief, "changes": changes},
+                actor=decision.actor)
             update["brief"] = brief
     elif decision.type == "reject":
         measure(ctx, state, STEP, MeasurementKind.reviewed)

@@ -9,21 +9,19 @@ from langgraph.runtime import Runtime
 
 from agent.drafting import draft_brief
 from core.models import Phase, RiskAssessment, Role, SwarmMember
-from core.store.cases import add_swarm_member, list_escalations, update_escalation
+from core.store.cases import add_swarm_member, open_case_load, update_escalation
 from core.store.records import get_account
 from graph.case_context import build_case_context, case_text
 from graph.context import WorkflowContext
+from graph.model_drafts import extractive_note
 from graph.record import log
 from graph.roster import case_topics, choose, choose_owner
 from graph.state import CaseState
 
 
 def _workload(ctx: WorkflowContext, exclude: str) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for case in list_escalations(ctx.engine, open_only=True):
-        if case.id != exclude:
-            counts.update({m.person for m in case.swarm if m.renounced_at is None})
-    return counts
+    # One grouped query: reading every open case to count its members made triage O(open cases).
+    return Counter(open_case_load(ctx.engine, exclude=exclude))
 
 
 def _account_person(role: Role, account_csm: str | None, account_ae: str | None) -> str | None:
@@ -39,7 +37,8 @@ def triage(state: CaseState, runtime: Runtime[WorkflowContext]) -> CaseState:
     case = build_case_context(ctx, account.id, assessment, now, note=state.get("owner_note", ""))
     text = case_text(case)
     decision = ctx.policy.triage(assessment, account, text)
-    brief = draft_brief(case, ctx.model, ctx.settings)
+    # Extractive at once: the approval opens now; the model's draft arrives as a job (see model_drafts).
+    brief = draft_brief(case, None, ctx.settings, note=extractive_note(ctx))
 
     topics = case_topics(text)
     workload = _workload(ctx, state["case_id"])

@@ -1,4 +1,8 @@
-"""A tiny licence-clean lexicon sentiment: the fallback when no model is injected (tests, benchmarks)."""
+"""A tiny licence-clean lexicon sentiment: the fallback when no model is injected (tests, benchmarks).
+
+Production paths pass agent's reader (``agent.sentiment.load_sentiment_model``); this list only reads
+when a caller builds a Detector without one, and its version says so on every reading.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +28,8 @@ _INTENSIFIERS = frozenset("very really extremely completely totally absolutely s
 class LexiconSentiment:
     """Word counts, caps and exclamation marks; far weaker than a learned model, but fast and offline."""
 
+    version = "rules-wordlist-v1"
+
     def predict(self, texts: Sequence[str]) -> list[Reading]:
         return [self._one(text) for text in texts]
 
@@ -39,4 +45,5 @@ class LexiconSentiment:
         caps = len(_UPPER.findall(text)) / letters if letters else 0.0
         boost = sum(1 for w in words if w in _INTENSIFIERS)
         intensity = min(1.0, abs(polarity) * 0.5 + caps + 0.1 * text.count("!") + 0.1 * boost)
-        return Reading(label=label, polarity=polarity, intensity=intensity, ambiguous=0 < total and abs(polarity) < 0.2)
+        return Reading(label=label, polarity=polarity, intensity=intensity, ambiguous=0 < total and abs(polarity) < 0.2,
+                       version=LexiconSentiment.version)

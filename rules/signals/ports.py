@@ -36,6 +36,7 @@ class Reading:
     polarity: float
     intensity: float
     ambiguous: bool
+    version: str = ""  # the reader's version: a window read by another version is re-read
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +57,8 @@ def to_reading(result: Any) -> Reading:
     else:
         polarity = {"positive": 1.0, "negative": -1.0}.get(label, 0.0)
     return Reading(label=label, polarity=max(-1.0, min(1.0, polarity)),
-                   intensity=float(get("intensity", 0.0) or 0.0), ambiguous=bool(get("ambiguous", False)))
+                   intensity=float(get("intensity", 0.0) or 0.0), ambiguous=bool(get("ambiguous", False)),
+                   version=str(get("version", "") or ""))
 
 
 def to_match(hit: Any) -> ComplianceMatch:

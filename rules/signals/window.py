@@ -75,7 +75,7 @@ class AccountWindow:
     account: dict[str, Any] | None = None
     contacts: dict[str, list[Any]] = field(default_factory=dict)  # id -> [is_key, name]
     tickets: OrderedDict[str, TicketState] = field(default_factory=OrderedDict)
-    messages: deque[tuple[Any, ...]] = field(init=False)  # (id, ticket, at, label, polarity, intensity, ambiguous, quote)
+    messages: deque[tuple[Any, ...]] = field(init=False)  # (id, ticket, at, label, polarity, intensity, ambiguous, quote, reader)
     escalations: deque[tuple[Any, ...]] = field(init=False)  # (msg, at, phrase, s, e, quote, ticket)
     compliance: deque[tuple[Any, ...]] = field(init=False)  # (msg, at, rule_id, category, term, s, e, quote, ticket)
     pricing: deque[tuple[Any, ...]] = field(init=False)  # (msg, at, term, ticket)
@@ -246,7 +246,8 @@ class AccountWindow:
             return
         text = p.text
         r = reading or Reading("neutral", 0.0, 0.0, True)
-        self.messages.append((p.id, p.ticket_id, at, r.label, r.polarity, r.intensity, r.ambiguous, head(text)))
+        self.messages.append((p.id, p.ticket_id, at, r.label, r.polarity, r.intensity, r.ambiguous, head(text),
+                              r.version))
         self.last_customer = (at, p.id, head(text))
         for m in phrase_pattern(self.th.escalation_phrases).finditer(text[:100_000]):
             quote, s, e = quote_around(text, m.start(), m.end())

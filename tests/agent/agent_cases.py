@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from agent.context import CaseContext, CaseMessage
+from agent.context import CaseContext, CaseMessage, ResolutionEvidence, UpdateFacts
 from core.models import ArrTier, AuthorSide, CauseStatus, Evidence, RiskSignal
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -191,3 +191,35 @@ def case_contexts() -> list[CaseContext]:
         ],
     ))
     return out
+
+
+def update_facts_for(ctx: CaseContext) -> UpdateFacts:
+    """Record facts a customer update of `ctx` is filled from (as graph.case_context.update_facts builds them)."""
+    import re
+
+    tickets = re.findall(r"\bT-\d+\b", ctx.tickets_summary)
+    topic = re.sub(r"^T-\d+\s+P\d\s+", "", ctx.tickets_summary).split(",")[0]
+    return UpdateFacts(contact_name="Alex Morgan", owner_name="Priya Raman", owner_title="Senior Support Engineer",
+                       ticket_refs=[f"#{t}" for t in tickets], topic=topic, next_update_at=T0 + timedelta(days=9))
+
+
+# What the resolver wrote when approving the last update (the decision comment), for the knowledge drafts.
+RESOLUTION_NOTES = {
+    "acc-acme": "Increased the export worker memory limit and re-ran the failed S3 exports; the nightly run completed.",
+    "acc-globex": "Security review found no unauthorised access; the access audit log was sent to the customer.",
+    "acc-initech": "Engineering shipped the query planner fix in 5.2.3; dashboards load in 3 seconds again.",
+    "acc-hooli": "Billing voided the duplicate charge and reissued the invoice.",
+    "acc-stark": "Cleared the webhook retry backlog and raised the delivery workers from 2 to 6.",
+    "acc-wayne": "Restored the previous admin roles from the audit log and turned on approval for admin changes.",
+    "acc-tyrell": "Fixed the CSV parser for quoted line breaks; bulk uploads succeed again.",
+    "acc-cyberdyne": "Corrected the currency conversion in the report job and re-ran the monthly totals.",
+}
+
+
+def resolution_for(ctx: CaseContext) -> list[ResolutionEvidence]:
+    """The resolution evidence of `ctx`: the resolver's note, and the support reply that reports a fix."""
+    from agent.extractive import find_resolution
+
+    note = RESOLUTION_NOTES.get(ctx.account_id)
+    found = [ResolutionEvidence(ref=f"approval:apr-{ctx.account_id}", text=note)] if note else []
+    return found + find_resolution(ctx)

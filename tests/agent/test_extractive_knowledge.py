@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from agent.context import CaseContext, CaseMessage
+from agent.context import CaseContext, CaseMessage, ResolutionEvidence
 from agent.extractive import content_sentence, extractive_knowledge
 from core.models import ArrTier, AuthorSide
 
@@ -27,8 +27,19 @@ def test_article_title_is_the_ticket_subject_and_problem_the_customer_substance(
             CaseMessage(ref="message:m-3", side=AuthorSide.agent, at=AT, text="We restarted the connector."),
         ],
     )
-    draft = extractive_knowledge(ctx, "Rotated the service-account key and re-ran the sync.", "")
+    fix = ResolutionEvidence(ref="approval:apr-1", text="Rotated the service-account key and re-ran the sync.")
+    draft = extractive_knowledge(ctx, [fix], "")
     assert draft.title == "Data sync from BigQuery stalls"
     assert draft.problem.startswith("our nightly BigQuery sync has stalled")
     assert draft.solution.startswith("Rotated the service-account key")
-    assert "message:m-1" in draft.citations
+    assert draft.citations == ["message:m-1", "approval:apr-1"]
+
+
+def test_without_resolution_evidence_the_solution_is_unknown_not_guessed() -> None:
+    ctx = CaseContext(account_id="a", account_name="Acme", tier=ArrTier.enterprise, arr=1.0, messages=[
+        CaseMessage(ref="message:m-1", side=AuthorSide.customer, at=AT, text="Webhooks stopped arriving."),
+        CaseMessage(ref="message:m-2", side=AuthorSide.agent, at=AT, text="We are looking into it."),
+    ])
+    draft = extractive_knowledge(ctx, [], "")
+    assert draft.solution.startswith("Unknown") and "webhook configuration" not in draft.solution
+    assert draft.citations == ["message:m-1"]

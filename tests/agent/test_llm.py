@@ -66,3 +66,34 @@ def test_fake_model_invalid_answer_and_raised_errors() -> None:
         FakeModel().generate(prompt, Answer)
     with pytest.raises(TimeoutError):
         FakeModel(canned={"greet": [TimeoutError("slow")]}).generate(prompt, Answer)
+
+
+def test_compact_grammar_admits_one_compact_json_text_of_the_schema() -> None:
+    from agent.drafting import brief_schema
+    from agent.grammar import compact_grammar
+
+    grammar = compact_grammar(brief_schema(("E1", "E2")).model_json_schema())
+    rules = dict(line.split(" ::= ", 1) for line in grammar.splitlines())
+    assert rules["root"].startswith('"{" "\\"intent\\":" def-claim ",\\"tried\\":" def-claim')
+    assert rules["def-claim-text"] == '"\\"" char{2,90} "\\""'
+    assert rules["def-claim-refs-item"] == '"\\"E1\\"" | "\\"E2\\""'
+    assert rules["def-claim-refs"] == '"[" def-claim-refs-item ("," def-claim-refs-item){0,2} "]"'
+    assert "\\n" not in grammar.replace("\\\\n", "")  # no rule admits a newline between tokens
+
+
+def test_gbnf_port_sends_the_grammar_and_parses_compact_json() -> None:
+    sent: dict = {}
+
+    class Chat:
+        def bind(self, **kwargs):  # type: ignore[no-untyped-def]
+            sent.update(kwargs)
+            return self
+
+        def invoke(self, messages):  # type: ignore[no-untyped-def]
+            class Message:
+                content = '{"greeting":"hi"}'
+            return Message()
+
+    answer = ChatModelPort(Chat(), grammar="gbnf").generate(Prompt("greet", "s", "u", 16), Answer)
+    assert answer.greeting == "hi" and sent["max_tokens"] == 16
+    assert sent["extra_body"]["grammar"].startswith("char ::=")

@@ -18,9 +18,9 @@ from agent.sentiment import (
     WithResolver,
     intensity,
     load_sentiment_model,
-    model_path,
-    train_and_save,
 )
+from agent.sentiment.registry import ReaderError, activate_version, active_version, manifests
+from agent.sentiment.training import train_reader
 from core.settings import Settings
 
 NEGATIVE = [
@@ -151,28 +151,65 @@ def test_fit_save_load_round_trip(tmp_path: Path) -> None:
     probe = ["Hey team the app keeps crashing", "thanks for the quick fix", "how do I add a user"]
     before = model.predict(probe)
     assert [r.label for r in before] == ["negative", "positive", "neutral"]
-    settings = Settings(data_dir=tmp_path)
-    path = model.save(model_path(settings))
-    assert path == tmp_path / "models" / "sentiment.joblib" and path.is_file()
-    loaded = load_sentiment_model(settings)
-    assert isinstance(loaded, TrainedSentiment)
+    assert model.version.startswith("trained-") and all(r.version == model.version for r in before)
+    loaded = TrainedSentiment.load(model.save(tmp_path / "m.joblib"))
     after = loaded.predict(probe)
+    assert loaded.version == model.version and loaded.fingerprint == model.fingerprint
     assert [r.label for r in after] == [r.label for r in before]
     for a, b in zip(before, after, strict=True):
         assert a.scores == pytest.approx(b.scores)
     assert loaded.meta["n_train"] == 90
 
 
-def test_train_and_save_and_lexicon_fallbacks(tmp_path: Path) -> None:
+def test_version_follows_data_and_parameters() -> None:
+    texts, labels = synthetic(60)
+    a = TrainedSentiment(min_df=1).fit(texts, labels)
+    assert TrainedSentiment(min_df=1).fit(list(reversed(texts)), list(reversed(labels))).version == a.version
+    assert TrainedSentiment(min_df=1, C=1.0).fit(texts, labels).version != a.version
+    assert TrainedSentiment(min_df=1).fit(texts[:-3], labels[:-3]).version != a.version
+    assert LexiconSentiment().version == LexiconSentiment().version and LexiconSentiment().version.startswith("lexicon-")
+    assert LexiconSentiment().version != LexiconSentiment(positive_threshold=0.5).version
+
+
+def test_train_reader_saves_manifest_and_becomes_the_active_reader(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     assert isinstance(load_sentiment_model(settings), LexiconSentiment)  # nothing trained yet
     texts, labels = synthetic(60)
-    _, path = train_and_save(settings, texts, labels, features="tfidf+lexicon")
-    assert load_sentiment_model(settings).name == "trained-tfidf+lexicon-lr"
-    path.write_bytes(b"not a model")  # a corrupt file must not stop sentiment
+    model, manifest = train_reader(settings, texts, labels, source="test", params={"min_df": 1}, folds=3)
+    assert active_version(settings) == manifest.version == model.version
+    assert manifest.metrics["accuracy"] >= 0.8 and manifest.n_train == 60 and manifest.fingerprint
+    assert manifest.metrics["cheap"]["messages_per_cpu_second"] > 0
+    assert (tmp_path / "sentiment" / f"{model.version}.json").is_file()
+    assert load_sentiment_model(settings).version == model.version
+    # Not activated: saved, listed, but the active reader stays.
+    other, m2 = train_reader(settings, texts[:45], labels[:45], source="test", params={"min_df": 1}, folds=3,
+                             activate=False)
+    assert active_version(settings) == model.version and {m.version for m in manifests(settings)} == {
+        model.version, other.version}
+    activate_version(settings, None)
     assert isinstance(load_sentiment_model(settings), LexiconSentiment)
+    with pytest.raises(ReaderError):
+        activate_version(settings, "trained-doesnotexist")
+
+
+def test_a_broken_active_reader_fails_loudly_instead_of_switching_reader(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    texts, labels = synthetic(60)
+    model, _ = train_reader(settings, texts, labels, source="test", params={"min_df": 1}, folds=3)
+    (tmp_path / "sentiment" / f"{model.version}.joblib").write_bytes(b"not a model")
+    with pytest.raises(ReaderError, match="cannot be loaded"):
+        load_sentiment_model(settings)
+    (tmp_path / "sentiment" / "active.json").write_text("{", encoding="utf-8")
+    with pytest.raises(ReaderError, match="not a valid reader pointer"):
+        load_sentiment_model(settings)
+
+
+def test_resolver_wrapping_carries_its_own_version(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
     wrapped = load_sentiment_model(settings, resolver=lambda t: [None] * len(t))
     assert isinstance(wrapped, WithResolver)
+    assert wrapped.version == f"{LexiconSentiment().version}+llm"
+    assert all(r.version == wrapped.version for r in wrapped.predict(NEGATIVE))
 
 
 def test_fit_rejects_bad_labels() -> None:
@@ -180,8 +217,6 @@ def test_fit_rejects_bad_labels() -> None:
         TrainedSentiment().fit(["a", "b"], ["negative", "furious"])
     with pytest.raises(ValueError, match="two distinct"):
         TrainedSentiment().fit(["a", "b"], ["negative", "negative"])
-    with pytest.raises(ValueError, match="features"):
-        TrainedSentiment(features="bert")
     with pytest.raises(RuntimeError):
         TrainedSentiment().predict(["x"])
 
@@ -200,32 +235,27 @@ def _write_csv(path: Path, texts: list[str], labels: list[str]) -> Path:
     return path
 
 
-def test_evaluate_csv_cross_validated_and_with_train_file(tmp_path: Path) -> None:
+def test_evaluate_csv_cross_validated_and_score_csv_with_a_given_reader(tmp_path: Path) -> None:
     import json
 
-    from evals.sentiment import evaluate_csv
+    from evals.sentiment import evaluate_csv, score_csv
 
     texts, labels = synthetic(60, seed=2)
     data = _write_csv(tmp_path / "msgs.csv", texts, labels)
     report = evaluate_csv(data, "body", "mood", folds=3)
     json.dumps(report)
     assert report["n"] == 60 and report["skipped_rows"] == 2
-    assert {"n", "accuracy", "macro_f1", "per_class_f1", "messages_per_second", "model", "method"} <= set(
-        report
-    )
-    assert [r["model"] for r in report["results"]] == ["lexicon-vader-support-v1", "trained-tfidf-lr"]
+    assert {"n", "accuracy", "macro_f1", "per_class_f1", "messages_per_cpu_second", "model", "method"} <= set(report)
+    assert [r["model"] for r in report["results"]] == ["lexicon-vader-support-v1", "trained-lr"]
     assert "3-fold" in report["method"]
     assert report["accuracy"] >= 0.8
-    assert report["messages_per_second"] > 0 and report["messages_per_cpu_second"] > 0
-    assert 0.0 <= report["ambiguous_share"] <= 1.0
     assert report["results"][0]["method"] == "shipped default, no training"
 
     tr_texts, tr_labels = synthetic(90, seed=3)
-    train = _write_csv(tmp_path / "train.csv", tr_texts, tr_labels)
-    report = evaluate_csv(data, "body", "mood", train_csv=train, features="tfidf+lexicon")
-    assert report["method"].startswith("fitted on train.csv (90 rows)")
-    assert report["model"] == "trained-tfidf+lexicon-lr"
-    assert report["accuracy"] >= 0.9
+    reader = TrainedSentiment(min_df=1).fit(tr_texts, tr_labels)
+    scored = score_csv(data, "body", "mood", reader)
+    assert scored["version"] == reader.version and scored["n"] == 60 and scored["accuracy"] >= 0.9
+    assert scored["messages_per_cpu_second"] > 0 and 0.0 <= scored["ambiguous_share"] <= 1.0
     with pytest.raises(ValueError, match="missing column"):
         evaluate_csv(data, "text", "mood")
 
@@ -248,9 +278,14 @@ class _HashEncoder:
 
 def test_embedding_variant_round_trip_with_injected_encoder(tmp_path: Path) -> None:
     texts, labels = synthetic(90)
-    model = TrainedSentiment(features="tfidf+embeddings", min_df=1, encoder=_HashEncoder()).fit(texts, labels)
+    # embed_margin 1.01: every message is unsure, so the embedding stage reads all of them.
+    model = TrainedSentiment(embeddings=True, embed_margin=1.01, min_df=1, encoder=_HashEncoder()).fit(texts, labels)
     probe = ["the app keeps crashing", "thanks for the quick fix", "how do I add a user"]
     assert [r.label for r in model.predict(probe)] == ["negative", "positive", "neutral"]
+    assert model.last_stage_counts == {"cheap": 3, "embeddings": 3}
+    confident = TrainedSentiment(embeddings=True, embed_margin=0.0, min_df=1, encoder=_HashEncoder()).fit(texts, labels)
+    confident.predict(probe)
+    assert confident.last_stage_counts == {"cheap": 3, "embeddings": 0}  # the cascade skipped the encoder
     path = model.save(tmp_path / "m.joblib")
     loaded = TrainedSentiment.load(path, encoder=_HashEncoder())
     assert loaded.predict_proba(probe) == pytest.approx(model.predict_proba(probe))
@@ -267,3 +302,22 @@ def test_minilm_encoder_runs_offline_from_packaged_model() -> None:
     assert E.shape == (4, 384)
     assert np.allclose(np.linalg.norm(E, axis=1), 1.0, atol=1e-4)
     assert float(E[0] @ E[1]) > float(E[0] @ E[2])
+
+
+def test_train_reader_with_the_embedding_stage_encodes_once_and_reports_the_cascade(tmp_path: Path) -> None:
+    class Counting(_HashEncoder):
+        encoded = 0
+
+        def encode(self, texts: list[str]):  # type: ignore[no-untyped-def]
+            Counting.encoded += len(texts)
+            return super().encode(texts)
+
+    texts, labels = synthetic(60)
+    settings = Settings(data_dir=tmp_path)
+    model, manifest = train_reader(settings, texts, labels, source="test", folds=3,
+                                   params={"embeddings": True, "min_df": 1, "encoder": Counting()})
+    assert Counting.encoded == 60  # once for the CV folds and the final fit together
+    assert model.name == "trained-lr+minilm" and manifest.params["embeddings"] is True
+    cascade = manifest.metrics["cascade"]
+    assert 0.0 <= cascade["embedding_share"] <= 1.0 and cascade["accuracy"] == manifest.metrics["accuracy"]
+    assert manifest.metrics["cheap"]["accuracy"] > 0.5

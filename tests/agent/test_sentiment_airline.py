@@ -20,7 +20,8 @@ def test_airline_cross_validated_accuracy() -> None:
     report = evaluate_csv(AIRLINE, "text", "airline_sentiment", folds=5)
     default, trained = report["results"]
     assert report["n"] > 10_000
-    # Measured 0.63 (lexicon, not tuned on this file) and 0.81 (TF-IDF + LR, 5-fold CV); floors a bit below.
+    # Measured 0.622 (shipped lexicon after issue 14 removed its airline entries) and 0.817 (the reader's
+    # cheap stage: TF-IDF word + char n-grams + lexicon features, 5-fold CV); floors a bit below.
     assert default["accuracy"] >= 0.60
-    assert trained["accuracy"] >= 0.79
+    assert trained["accuracy"] >= 0.80
     assert trained["macro_f1"] >= 0.72

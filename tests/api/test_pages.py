@@ -80,3 +80,18 @@ def test_dashboard_renders_charts_for_kpi_roles_only(client: TestClient) -> None
 def test_static_assets_are_served_locally(client: TestClient) -> None:
     assert client.get("/static/app.css").status_code == 200
     assert client.get("/static/app.js").status_code == 200
+
+
+def test_the_inbox_shows_each_drafts_source(client: TestClient) -> None:
+    from core.store.approvals import replace_proposal
+
+    engine = client.app.state.engine
+    world = World(engine)
+    approval_id = add_approval(engine, world.mine, "source-step", Role.support_t2)
+    proposal = get_approval(engine, approval_id).request.proposal
+    draft = {"source": "model", "note": "", "fallbacks": ["next_actions"]}
+    assert replace_proposal(engine, approval_id, {**proposal, "draft": draft})
+    login(client, Role.support_t2)
+    assert 'draft-source">model' in client.get("/ui/inbox").text
+    page = client.get(f"/ui/inbox/{approval_id}").text
+    assert "Draft: <span class=\"badge\">model</span>" in page and "extractive fields: next_actions" in page

@@ -66,7 +66,9 @@ def test_eval_sentiment_subcommand_still_works(tmp_path: Path) -> None:
         + [f"terrible delay again {i},negative" for i in range(6)]
     csv = tmp_path / "s.csv"
     csv.write_text("\n".join(rows) + "\n")
-    result = CliRunner().invoke(app, ["eval", "sentiment", "--csv", str(csv), "--label-column", "label",
-                                      "--folds", "2"])
+    # Issue 14: it scores the active reader (here the shipped lexicon of a fresh data dir), fitting nothing.
+    result = CliRunner().invoke(app, ["eval", "sentiment", "--csv", str(csv), "--label-column", "label"],
+                                env={"REDACCOUNT_DATA_DIR": str(tmp_path / "data")})
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["n"] == 12
+    report = json.loads(result.output)
+    assert report["n"] == 12 and report["version"].startswith("lexicon-") and "nothing fitted" in report["method"]

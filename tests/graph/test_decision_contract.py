@@ -80,10 +80,12 @@ def test_article_edit_is_published_as_edited(service: CaseService) -> None:
     _decide(service)
     _decide(service)
     proposal = _pending(service).request.proposal
-    article = {**proposal["article"], "title": "Re-upload SAML metadata after a rotation", "tags": ["sso", "saml"]}
+    article = {**proposal["article"], "title": "Re-upload SAML metadata after a rotation", "tags": ["sso", "saml"],
+               "solution": "Re-upload the SAML metadata in the identity provider."}
     _decide(service, "edit", edited_payload={"article": article})
     (stored,) = [a for a in list_articles(service.context.engine) if a.id == proposal["article"]["id"]]
     assert stored.title == article["title"] and stored.tags == ["sso", "saml"] and stored.status.value == "approved"
+    assert stored.solution == article["solution"]
 
 
 class FailingOnce(FakeKnowledgeBase):
@@ -105,14 +107,16 @@ def test_issue_17_a_decision_that_fails_to_apply_is_surfaced_and_retryable(setti
         _decide(service)
         _decide(service)
         pending = _pending(service)
+        publish = {"kind": "edit", "edited_payload": {"article": {"solution": "Re-upload the SAML metadata."}}}
         with pytest.raises(DecisionFailed, match="vector store unreachable"):
-            _decide(service)
+            _decide(service, **publish)
         assert get_approval(service.context.engine, pending.id).status == "failed"
         (failure,) = list_failures(service.context.engine, case_id=case_id)
         assert failure.approval_id == pending.id and "ConnectionError" in failure.error
         assert "decision_failed" in [e.kind for e in read_timeline(service.context.engine, case_id)]
         assert service.recover()["failed"] == 0  # recovery does not spin on it
-        retried = service.decide(pending.id, ApprovalDecision(type="approve", actor=OWNER))
+        retried = service.decide(pending.id, ApprovalDecision(type="edit", actor=OWNER,
+                                                              edited_payload=publish["edited_payload"]))
         assert retried.status == "applied"
         (retry,) = [e for e in read_timeline(service.context.engine, case_id) if e.kind == "decision_retried"]
         assert "vector store unreachable" in retry.payload["previous_error"]

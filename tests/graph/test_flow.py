@@ -20,6 +20,13 @@ def _approve(service: CaseService, actor: str = "Priya Raman", **kw) -> str:  # 
     return pending.request.action
 
 
+def _close_out(service: CaseService) -> None:
+    """Approve the brief, the update (saying what fixed it) and the article."""
+    _approve(service)
+    _approve(service, comment="Re-uploaded the SAML metadata for the EU users")
+    _approve(service)
+
+
 def test_a_case_runs_every_phase_with_human_decisions(service: CaseService, clock: Clock) -> None:
     case_id, created = service.start_case(red_assessment())
     assert created
@@ -82,8 +89,7 @@ def test_followup_within_48h_reopens(service: CaseService, clock: Clock, history
     from core.ingest import ingest_objects
 
     case_id, _ = service.start_case(red_assessment())
-    for _ in range(3):
-        _approve(service)
+    _close_out(service)
     clock.advance(hours=5)
     ingest_objects(history, [message("e-m9", "m-9", "SSO login fails again for our EU users, same SAML error.",
                                      at=clock.now)])
@@ -116,8 +122,7 @@ def test_a_thank_you_on_the_same_ticket_does_not_reopen(settings, history, clock
     service, checkpointer = make_service(settings, history, clock)
     service.context = WorkflowContext(**{**service.context.__dict__, "sentiment": LexiconSentiment()})
     case_id, _ = service.start_case(red_assessment())
-    for _ in range(3):
-        _approve(service)
+    _close_out(service)
     clock.advance(hours=2)
     ingest_objects(history, [message("e-m8", "m-8", "Thank you so much, SSO works perfectly now. Great job!",
                                      at=clock.now)])

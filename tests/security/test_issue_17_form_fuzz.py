@@ -44,7 +44,8 @@ _EDITED = st.one_of(
 )
 _NAMES = st.sampled_from(["csrf", "decision", "comment", "edited", "api_key", "next", "field:brief.intent",
                           "field:subject", "field:body", "field:next_actions", "field:article.tags",
-                          "field:article.title", "unknown", "csrf"])
+                          "field:article.title", "unknown", "csrf", "f.brief.intent", "f.subject", "f.body",
+                          "f.next_actions", "f.article.tags", "json"])
 
 
 def _body(fields: list[tuple[bytes, bytes]]) -> bytes:

@@ -1,0 +1,238 @@
+"""Grounding checks: a model statement reaches a reviewer only when the evidence it cites supports it.
+
+Three tests, all of which must pass:
+- *anchors*: every name, number, date, product or error code and every quoted phrase in the statement
+  appears in the text it rests on (the cited evidence plus the case record the model was shown);
+- *coverage*: most of its content words (lightly stemmed) appear there too;
+- *meaning*: its MiniLM embedding is close to the closest cited sentence (when an encoder is given).
+
+And the checks a customer update must pass before it can be sent: no placeholders, no internal notes, no
+promises of dates, credits or refunds, written from the support team's side. These run on the text the
+reviewer will see (PII restored), after generation, whatever the prompt asked for.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+MIN_COVERAGE = 0.8
+MIN_SIMILARITY = 0.35
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
+_STOP = frozenset(
+    "a an the and or but of to in on at for from by with as is are was were be been being has have had it its "
+    "this that these those our your their we you they i me my he she his her them us not no so if then than "
+    "there here do does did can could will would should may might just also very into over since about after "
+    "before still yet any all some more most once again while when what which who how why per via".split()
+)
+# Words a terse note uses to say which field it fills or to link facts; they state no fact of the case.
+_FRAME = frozenset(
+    "customer customers support team wants want wanted asks asked asking requests requested request needs need "
+    "issue issues problem problems case account status now currently ongoing pending still open unresolved "
+    "reported reports report says said states raised risk escalation escalated why because due latest recent "
+    "awaiting waiting follow up update updates reply replied response responded".split()
+)
+# Capitalised words that start a clause rather than name anything ("... patience. Thank you ...").
+_COMMON = frozenset("thank thanks please sorry hello dear regards kind best apologies unfortunately meanwhile "
+                    "however currently rest sure yes".split())
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
+           "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+_ANCHOR_PATTERNS = (
+    re.compile(r"(?<![A-Za-z0-9_])\d(?:[\d,.:/%-]*\d)?(?![A-Za-z0-9_])"),  # numbers, amounts, times, dates
+    re.compile(r"\b[A-Z]{2,}[A-Z0-9]*(?:[-_][A-Za-z0-9]+)*\b|\b[A-Za-z]+[-_]?\d[\w-]*\b"),  # SSO, S3, T-1042
+    re.compile(rf"\b(?:{_MONTHS})\b", re.I),
+)
+_QUOTED = re.compile(r"[\"“”]([^\"“”]{3,})[\"“”]|(?<!\w)'([^']{3,})'(?!\w)")
+_CAPITALISED = re.compile(r"(?<![.!?:]\s)(?<!^)\b([A-Z][a-z][\w-]+(?:\s+[A-Z][\w-]+)*)")
+
+
+class Encoder(Protocol):
+    """Sentence embeddings, L2-normalised (agent.sentiment.embeddings.MiniLMEncoder)."""
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Verdict:
+    supported: bool
+    reasons: tuple[str, ...] = ()
+    coverage: float = 0.0
+    similarity: float | None = None
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def content_words(text: str) -> set[str]:
+    return {_stem(w) for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOP}
+
+
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+
+
+def _norm(text: str) -> str:
+    words = re.sub(r"[^\w%:/.,-]+", " ", text.lower()).split()
+    return " " + " ".join(_NUMBER_WORDS.get(w, w) for w in words) + " "
+
+
+def _contains(haystack: str, anchor: str) -> bool:
+    # Whole words only: "3" is not supported by "S3", nor "T-10" by "T-1042".
+    needle = _norm(anchor).strip()
+    return re.search(rf"(?<![\w-]){re.escape(needle)}(?![\w-])", haystack) is not None
+
+
+_ENUMERATOR = re.compile(r"(?:^|(?<=\s))(?:step\s+)?\d{1,2}[.):](?=\s)", re.I)
+
+
+def anchors(text: str, *, names: bool = True) -> list[str]:
+    """The checkable specifics of a statement: numbers, codes, dates, quoted phrases, proper names
+    (`names` False for Title Case text such as a title, where capitals mark no name)."""
+    text = _ENUMERATOR.sub(".", text).lstrip(". ")  # "1. Restart ... 2. Re-run ..." numbers steps, it states no number
+    found: list[str] = []
+    for pattern in _ANCHOR_PATTERNS:
+        found += [m.group(0) for m in pattern.finditer(text)]
+    found += [a or b for a, b in _QUOTED.findall(text)]
+    for name in _CAPITALISED.findall(text) if names else ():
+        if name.lower() not in _STOP and name.lower() not in _FRAME and name.lower() not in _COMMON:
+            found.append(name)
+    return list(dict.fromkeys(a.strip(" .,;:") for a in found if a.strip(" .,;:")))
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in (p.strip() for p in _SENTENCES.split(text)) if len(s) > 3]
+
+
+@dataclass
+class Grounder:
+    """Checks statements against the texts they cite; `encoder` None skips the meaning test."""
+
+    encoder: Encoder | None = None
+    min_coverage: float = MIN_COVERAGE
+    min_similarity: float = MIN_SIMILARITY
+    _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def check(self, statement: str, cited: Iterable[str], record: str = "") -> Verdict:
+        """Is `statement` supported by the `cited` evidence texts (and the case `record` it was shown)?"""
+        cited = [c for c in cited if c and c.strip()]
+        if not cited:
+            return Verdict(False, ("cites no evidence with text",))
+        support = " ".join([*cited, record])
+        haystack = _norm(support)
+        reasons = [f"'{a}' is not in the cited evidence" for a in anchors(statement) if not _contains(haystack, a)]
+        words = content_words(statement) - {_stem(w) for w in _FRAME}
+        known = content_words(support)
+        coverage = len(words & known) / len(words) if words else 1.0
+        if coverage < self.min_coverage:
+            reasons.append(f"only {coverage:.0%} of its words are in the cited evidence")
+        similarity = self._similarity(statement, cited) if self.encoder is not None else None
+        if similarity is not None and similarity < self.min_similarity:
+            reasons.append(f"its meaning is far from the cited evidence (similarity {similarity:.2f})")
+        return Verdict(not reasons, tuple(reasons), round(coverage, 3),
+                       None if similarity is None else round(similarity, 3))
+
+    def unsupported_anchors(self, text: str, support: Iterable[str], *, names: bool = True) -> list[str]:
+        """Names, numbers, dates, codes and quotes in `text` that none of `support` contains."""
+        haystack = _norm(" ".join(support))
+        return [f"'{a}' is not in the case" for a in anchors(text, names=names) if not _contains(haystack, a)]
+
+    def _similarity(self, statement: str, cited: list[str]) -> float:
+        assert self.encoder is not None
+        parts = [s for text in cited for s in sentences(text)] or cited
+        vectors = self._encode([statement, *parts])
+        return float(np.max(vectors[1:] @ vectors[0]))
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            assert self.encoder is not None
+            for text, vec in zip(missing, self.encoder.encode(missing), strict=True):
+                self._cache[text] = vec
+            if len(self._cache) > 4096:  # evidence repeats within a case, not across thousands of them
+                self._cache.clear()
+        return np.stack([self._cache[t] for t in texts])
+
+
+def minilm_grounder() -> Grounder:
+    """The product's grounder: the shipped MiniLM ONNX encoder (offline, ~22 MB, loaded once)."""
+    from agent.sentiment.embeddings import MiniLMEncoder
+
+    return Grounder(encoder=MiniLMEncoder())
+
+
+# ---- customer updates -------------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(
+    r"\[[^\]\n]{0,40}\]?|\{[^}\n]{0,40}\}?|<[^>\n]{0,40}>|\bX{3,}\b|\b(?:TBD|TODO|N/?A)\b|_{3,}|\.{4,}", re.I)
+_INTERNAL = re.compile(
+    r"\b(?:internal(?:ly)?|jira|slack|confluence|post-?mortem|root[- ]cause analysis|our engineers? (?:think|believe"
+    r"|suspect)|note to self|off the record|(?:tier|t)[123] escalation|swarm|risk score|red account|churn)\b", re.I)
+_PROMISE = re.compile(
+    r"\b(?:refund\w*|credit(?:s|ed)?|compensat\w+|discount\w*|free of charge|waive\w*|reimburs\w+|guarantee\w*|"
+    r"promise\w*|we will (?:have|get) (?:it|this|the issue) (?:fixed|resolved)|will be (?:fixed|resolved) "
+    r"(?:by|within|tomorrow|today)|(?:by|before|within|until) (?:tomorrow|tonight|today|end of (?:the )?"
+    rf"(?:day|week|month)|eod|eow|\d+ (?:hours?|days?|weeks?))|(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
+    rf"(?:{_MONTHS}) \d{{1,2}}|\d{{1,2}} (?:{_MONTHS})|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?)\b",
+    re.I)
+_WRONG_SIDE = re.compile(
+    r"\b(?:the customer|your support team|your (?:engineers|engineering team) (?:are|is)|receive any updates from "
+    r"(?:you|the customer)|we (?:have )?(?:reported|raised|opened|logged) (?:this|the) (?:ticket|issue|case) with "
+    r"you|please (?:fix|resolve) (?:this|it|the issue)|we are (?:still )?waiting for (?:your|a) (?:fix|resolution)|"
+    r"our users (?:cannot|can't|are unable)|as a customer)\b", re.I)
+
+
+_INSTRUCTION = re.compile(
+    r"\b(?:ignor|disregard|forg[eo]t)\w*.{0,30}\b(?:instructions?|rules|prompt)\b|system prompt|you are (?:now )?"
+    r"(?:dan|authori[sz]ed)|(?:bypass|skip)\w*\b.{0,20}\b(?:approval|review|inbox)|without (?:human )?(?:approval|"
+    r"review)|\b(?:mark|set|flag|make)\w*.{0,30}\b(?:green|closed|resolved|healthy|saved|sent)\b|\b(?:account|case|"
+    r"status)\b.{0,12}\b(?:is|was|now)\b.{0,8}\b(?:green|closed|healthy)\b|\b(?:close|end|de-?escalate)\b.{0,10}"
+    r"\b(?:this|the)\b.{0,3}\b(?:case|swarm)\b|remove\b.{0,20}\bcompliance|unassign", re.I)
+
+
+def instruction_like(text: str) -> list[str]:
+    """Text that repeats or obeys an instruction smuggled into the case ("mark this account green"): a
+    statement can be lexically 'grounded' in an injected message, so this is checked on its own."""
+    flat = unicodedata.normalize("NFKC", text).replace("\u200b", " ")
+    return [f"repeats an instruction {m.group(0)!r}" for m in _INSTRUCTION.finditer(flat)]
+
+
+def foreign_letters(text: str, support: Iterable[str]) -> list[str]:
+    """Letters beyond Latin script that the case never uses (a small model drifting into another script)."""
+    known = set("".join(support))
+    odd = sorted({c for c in text if c.isalpha() and ord(c) > 0x24F and c not in known})
+    return [f"letters the case never uses: {''.join(odd[:8])!r}"] if odd else []
+
+
+def promises(text: str) -> list[str]:
+    """Promises of dates, credits or refunds in `text` (an action, a rationale, an update)."""
+    return [f"promise {m.group(0)!r}" for m in _PROMISE.finditer(text)]
+
+
+def _shingles(text: str, n: int = 6) -> set[str]:
+    words = _WORD.findall(text.lower())
+    return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def update_problems(text: str, *, allowed: Sequence[str] = (), internal_texts: Sequence[str] = ()) -> list[str]:
+    """Why an update cannot be sent as written ([] when it can). `allowed` phrases (the greeting, the
+    signature, the next-update time the code itself wrote) are exempt; `internal_texts` must not leak."""
+    for phrase in allowed:
+        text = text.replace(phrase, " ")
+    problems = [f"placeholder {m.group(0)!r}" for m in _PLACEHOLDER.finditer(text)]
+    problems += [f"internal detail {m.group(0)!r}" for m in _INTERNAL.finditer(text)]
+    problems += [f"promise {m.group(0)!r}" for m in _PROMISE.finditer(text)]
+    problems += [f"wrong side {m.group(0)!r}" for m in _WRONG_SIDE.finditer(text)]
+    leaked = _shingles(text) & set().union(*(_shingles(t) for t in internal_texts)) if internal_texts else set()
+    problems += [f"quotes an internal note: {s!r}" for s in sorted(leaked)[:1]]
+    return problems
