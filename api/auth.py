@@ -16,15 +16,18 @@ import os
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
+import sqlalchemy as sa
 import yaml
 from fastapi import Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.models import Role
 from core.settings import Settings
+from core.store.sessions import is_revoked, revoke_session
 
 log = logging.getLogger("redaccount.auth")
 
@@ -141,6 +144,11 @@ def load_session_secret(settings: Settings) -> bytes:
     return bytes.fromhex(path.read_text(encoding="utf-8").strip())
 
 
+def same_secret(expected: str, given: str) -> bool:
+    """Constant-time comparison of a secret with whatever a client sent (any text, not only ASCII)."""
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -150,11 +158,16 @@ def _unb64(text: str) -> bytes:
 
 
 class Sessions:
-    """Signed, expiring session cookies bound to a key id; CSRF tokens bound to the session."""
+    """Signed, expiring session cookies bound to a key id; CSRF tokens bound to the session.
 
-    def __init__(self, secret: bytes, keys: KeyRegistry):
+    With a database, logout revokes the session server-side: a copied cookie stops working at once in
+    every worker, not only when it expires.
+    """
+
+    def __init__(self, secret: bytes, keys: KeyRegistry, engine: sa.Engine | None = None):
         self._secret = secret
         self._keys = keys
+        self._engine = engine
 
     def _mac(self, message: str) -> str:
         return _b64(hmac.new(self._secret, message.encode(), hashlib.sha256).digest())
@@ -174,18 +187,32 @@ class Sessions:
             claims = json.loads(_unb64(body))
         except ValueError:
             return None
-        return claims if claims.get("exp", 0) > (now or time.time()) else None
+        if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
+            return None
+        return claims if claims["exp"] > (now or time.time()) else None
 
     def principal(self, cookie: str | None) -> Principal | None:
-        """The session's principal, if the cookie is authentic, fresh and its key still configured."""
+        """The session's principal, if the cookie is authentic, fresh, not logged out and its key still
+        configured."""
         claims = self._claims(cookie)
-        return self._keys.by_key_id(claims["k"]) if claims else None
+        if not claims or not isinstance(claims.get("k"), str):
+            return None
+        if self._engine is not None and is_revoked(self._engine, str(claims.get("n", ""))):
+            return None
+        return self._keys.by_key_id(claims["k"])
+
+    def revoke(self, cookie: str | None) -> None:
+        """End the session now (logout)."""
+        claims = self._claims(cookie)
+        if claims and self._engine is not None:
+            revoke_session(self._engine, str(claims.get("n", "")), datetime.fromtimestamp(claims["exp"], UTC),
+                           datetime.now(UTC))
 
     def csrf_token(self, cookie: str) -> str:
         return self._mac("csrf|" + cookie.split(".", 1)[0])
 
     def check_csrf(self, cookie: str | None, token: str | None) -> bool:
-        return bool(cookie and token and hmac.compare_digest(self.csrf_token(cookie), token))
+        return bool(cookie and token and same_secret(self.csrf_token(cookie), token))
 
 
 def _api_key_from(request: Request) -> str | None:

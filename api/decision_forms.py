@@ -8,9 +8,10 @@ Raw JSON editing is offered to admins only (`json` field), for kinds without a f
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from api.hardening import MalformedBody, loads_json
 
 BRIEF_FIELDS = ("intent", "tried", "results", "status", "escalation_reason")
 
@@ -135,9 +136,9 @@ def read_form(action: str, proposal: dict[str, Any], form: dict[str, str], *, al
     if raw_json and allow_json:
         values["json"] = raw_json
         try:
-            loaded = json.loads(raw_json)
-        except json.JSONDecodeError as exc:
-            errors["json"] = f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+            loaded = loads_json(raw_json)  # the one hardened parser for request data
+        except MalformedBody as exc:
+            errors["json"] = f"not JSON: {exc}"
         else:
             if not isinstance(loaded, dict):
                 errors["json"] = "must be a JSON object"
@@ -150,11 +151,8 @@ def to_contract(action: str, edited: dict[str, Any], proposal: dict[str, Any], d
     """The edited payload in the shape the workflow's approve_* steps read.
 
     Action lines that match a proposed action keep its owner, rationale and citations; a new line is
-    owned by the approver's role. Article fields go to the top level, where approve_article reads them.
+    owned by the approver's role. Article fields stay under `article`: the edit contract (core/models/edits.py) has the proposal's shape.
     """
-    if action == "publish_article" and isinstance(edited.get("article"), dict):
-        rest = {k: v for k, v in edited.items() if k != "article"}
-        return {**rest, **edited["article"]}
     if action == "send_customer_update" and isinstance(edited.get("next_actions"), list):
         proposed = {str(a.get("action")): a for a in proposal.get("next_actions") or [] if isinstance(a, dict)}
         actions = [proposed.get(line) or {"action": line, "owner_role": default_role, "rationale": "",

@@ -1,7 +1,10 @@
-"""Untrusted request bodies: size caps, strict JSON (no NaN/Infinity, bounded nesting, UTF-8 only), and
-error responses that are always valid JSON and never echo a huge input back.
+"""Untrusted request bodies: size caps, strict JSON (no NaN/Infinity, bounded nesting and integer length,
+UTF-8 only), error responses that are always valid JSON and never echo a huge input back, and a last
+handler that turns any other exception into a JSON 500 without a traceback.
 
-Every write endpoint gets a 4xx with a precise message for a bad body, before anything is stored.
+Every write endpoint gets a 4xx with a precise message for a bad body, before anything is stored (and
+before authentication). `loads_json` is the one JSON parser for request data: bodies, form fields, CLI
+arguments. Limits are listed in docs/security.md.
 """
 
 from __future__ import annotations
@@ -17,8 +20,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.responses import ReadableJSONResponse, SecurityHeadersMiddleware, internal_error
+
 DEFAULT_MAX_BODY_BYTES = 1_000_000
 MAX_JSON_DEPTH = 64
+MAX_INT_DIGITS = 64  # Python refuses more than 4,300 digits with a ValueError; nothing here needs 64
 MAX_ECHOED_INPUT = 200
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -31,6 +37,12 @@ class MalformedBody(ValueError):
 
 def _no_constants(name: str) -> Any:
     raise MalformedBody(f"{name} is not valid JSON (numbers must be finite)")
+
+
+def _bounded_int(literal: str) -> int:
+    if len(literal.lstrip("-")) > MAX_INT_DIGITS:
+        raise MalformedBody(f"JSON integer longer than {MAX_INT_DIGITS} digits")
+    return int(literal)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -51,18 +63,24 @@ def _check_decoded(value: Any) -> None:
             stack.extend((child, level + 1) for child in children)
 
 
-def loads_json(body: bytes) -> Any:
-    """Decode a request body as strict JSON, or raise `MalformedBody` with the precise reason."""
+def loads_json(body: bytes | str) -> Any:
+    """Decode request data (a body, a form field, a CLI argument) as strict JSON, or raise `MalformedBody`
+    with the precise reason."""
+    if isinstance(body, bytes):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedBody(f"body is not valid UTF-8 (byte {exc.start})") from None
+    else:
+        text = body
     try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise MalformedBody(f"body is not valid UTF-8 (byte {exc.start})") from None
-    try:
-        value = json.loads(text, parse_constant=_no_constants)
+        value = json.loads(text, parse_constant=_no_constants, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
         raise MalformedBody(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise MalformedBody(f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError as exc:  # any other refusal of a literal (MalformedBody is one)
+        raise MalformedBody(str(exc) if isinstance(exc, MalformedBody) else f"malformed JSON: {exc}") from None
     _check_decoded(value)
     return value
 
@@ -223,7 +241,11 @@ def _documented(app: FastAPI) -> Callable[[], dict[str, Any]]:
 
 
 def install(app: FastAPI, limits: Mapping[str, int], self_parsed: frozenset[str]) -> None:
-    """Attach the body guard and the safe validation-error handler, and document their answers."""
+    """Attach the body guard, the safe error handlers, readable JSON responses and the security headers,
+    and document their answers. Routers included after this answer with `ReadableJSONResponse`."""
     app.add_middleware(BodyGuardMiddleware, limits=limits, self_parsed=self_parsed)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, internal_error)
+    app.router.default_response_class = ReadableJSONResponse
     app.openapi = _documented(app)  # type: ignore[method-assign]

@@ -1,7 +1,10 @@
 """The approval inbox: what a caller may see and decide, and the one decide path (API and pages share it).
 
-Deciding goes through the product's case service (it checks the interrupt is pending, claims the
-decision atomically and resumes the case). Every outcome, including refusals, is audited.
+Every decision is first checked against its approval's edit contract (`core.models.edits`): a bad one
+is a 422 naming each field's path and records nothing. Deciding goes through the product's case service
+(it checks the interrupt is pending, claims the decision atomically and resumes the case; a decision it
+cannot apply is a 503 and the approval is marked failed, to be decided again). Every outcome, including
+refusals, is audited.
 """
 
 from __future__ import annotations
@@ -11,21 +14,32 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 from fastapi import HTTPException
+from pydantic import ValidationError
 
 from api.auth import Principal
 from api.permissions import can_decide, refuse, sees_case
 from api.readers import AccountNotFound, get_account
 from core.models import ApprovalDecision, DecisionType
+from core.models.edits import EditRefused, settle_decision
 from core.permissions import Capability, can
 from core.store.approvals import (
     ApprovalConflict,
     ApprovalNotFound,
     ApprovalRecord,
+    DecisionFailed,
     get_approval,
 )
 from core.store.approvals import list_approvals as store_list
 from core.store.cases import CaseNotFound, get_escalation
 from core.store.ledger import audit
+
+
+class DecisionInvalid(HTTPException):
+    """422 whose detail lists each error with its field path (`["body", "edited_payload", ...]`)."""
+
+    def __init__(self, errors: list[dict[str, Any]]):
+        super().__init__(422, errors)
+        self.errors = errors
 
 
 class CaseService(Protocol):
@@ -75,10 +89,14 @@ def decide(engine: sa.Engine, service: CaseService, principal: Principal, approv
     """Apply one decision as the authenticated principal: 404 unknown, 403 not theirs, 409 not pending."""
     now = datetime.now(UTC)
 
-    def audited(outcome: str, status: int, message: str, **detail: Any) -> HTTPException:
+    def audited(outcome: str, status: int, message: Any, **detail: Any) -> HTTPException:
         audit(engine, now, principal.actor, "approval.decide", approval_id, outcome,
               {"role": principal.role.value, "type": type, **detail})
         return HTTPException(status, message)
+
+    def invalid(errors: list[dict[str, Any]]) -> DecisionInvalid:
+        audited("invalid", 422, "", errors=[{"loc": e["loc"], "msg": e["msg"]} for e in errors[:5]])
+        return DecisionInvalid([{**e, "loc": ["body", *e["loc"]]} for e in errors])
 
     try:
         record = get_approval(engine, approval_id)
@@ -88,18 +106,24 @@ def decide(engine: sa.Engine, service: CaseService, principal: Principal, approv
     if not allowed:
         raise audited("forbidden", 403, f"approval is assigned to {record.request.assigned_role.value}"
                       + (f" ({record.request.assigned_to})" if record.request.assigned_to else ""))
-    if type not in record.request.allowed_decisions:
-        raise audited("invalid", 422, f"'{type}' is not allowed here: {record.request.allowed_decisions}")
     try:
-        decision = ApprovalDecision(type=type, edited_payload=edited_payload, comment=comment, actor=principal.actor)
-    except ValueError as exc:
-        raise audited("invalid", 422, str(exc)) from None
+        decision = settle_decision(record.request, ApprovalDecision(
+            type=type, edited_payload=edited_payload, comment=comment, actor=principal.actor))
+    except ValidationError as exc:
+        raise invalid([{"loc": list(e["loc"]) or ["body"], "msg": e["msg"], "type": e["type"]}
+                       for e in exc.errors()]) from None
+    except EditRefused as exc:
+        raise invalid(exc.errors) from None
     try:
         decided = service.decide(approval_id, decision)
     except ApprovalNotFound:
         raise audited("not_found", 404, f"no approval {approval_id}") from None
     except ApprovalConflict as exc:
         raise audited("conflict", 409, str(exc)) from None
+    except EditRefused as exc:  # the pending request changed under us: refused, nothing recorded
+        raise invalid(exc.errors) from None
+    except DecisionFailed as exc:
+        raise audited("failed", 503, str(exc)) from None
     audit(engine, now, principal.actor, "approval.decide", approval_id, "decided",
-          {"role": principal.role.value, "type": type, "override": override, "case_id": decided.case_id})
+          {"role": principal.role.value, "type": decision.type, "override": override, "case_id": decided.case_id})
     return decided

@@ -105,5 +105,7 @@ def redact_approval(principal: Principal, record: ApprovalRecord) -> dict[str, A
         "created_at": record.created_at.isoformat(), "decided_at": record.decided_at and record.decided_at.isoformat(),
         "decided_by": record.decided_by,
         "decision": record.decision.model_dump(mode="json") if record.decision else None,
-        "request": request, "you_may_decide": decidable and record.status == "pending", "as_override": override,
+        "error": record.error,
+        "request": request, "you_may_decide": decidable and record.status in ("pending", "failed"),
+        "as_override": override,
     }

@@ -55,7 +55,7 @@ def install(app: FastAPI, product: Product) -> None:
     configure_logging()
     settings, engine = product.settings, product.engine
     app.state.keys = load_keys(settings)
-    app.state.sessions = Sessions(load_session_secret(settings), app.state.keys)
+    app.state.sessions = Sessions(load_session_secret(settings), app.state.keys, engine)
     app.state.spool = EventSpool(engine, settings.webhook_tolerance_s)
     app.state.ingest_worker = IngestWorker(engine, app.state.spool, on_ingested=_on_ingested(product))
     app.state.notifier = product.notifier

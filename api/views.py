@@ -48,7 +48,7 @@ def visible_case(engine: sa.Engine, principal: Principal, case_id: str) -> tuple
 
 
 def case_360(engine: sa.Engine, principal: Principal, case_id: str) -> dict[str, Any]:
-    """Account, risk with evidence, swarm, SLA clocks, timeline and pending approvals in one read."""
+    """Account, risk with evidence, swarm, SLA clocks, timeline, pending and failed approvals in one read."""
     case, account = visible_case(engine, principal, case_id)
     now = datetime.now(UTC)
     return {
@@ -59,4 +59,7 @@ def case_360(engine: sa.Engine, principal: Principal, case_id: str) -> dict[str,
         "sla": sla_clocks(case, now),
         "timeline": [redact_entry(principal, e) for e in read_timeline(engine, case_id)],
         "pending_approvals": [redact_approval(principal, r) for r in list_approvals(engine, case_id=case_id)],
+        # Decisions the workflow could not apply, with the error: shown until someone decides again.
+        "failed_approvals": [redact_approval(principal, r)
+                             for r in list_approvals(engine, case_id=case_id, status="failed")],
     }

@@ -13,10 +13,17 @@ from core.store import approvals as approval_store
 TIMER = "timer"
 
 
-def ask_human(request: ApprovalRequest) -> ApprovalDecision:
-    """Pause the thread until a person decides. Must be called before any side effect in its node."""
+def ask_human(request: ApprovalRequest, engine: sa.Engine | None = None) -> ApprovalDecision:
+    """Pause the thread until a person decides. Must be called before any side effect in its node.
+
+    With the store at hand, the decision recorded on the approval wins over the value the thread was
+    resumed with: after a decision failed to apply, a person may decide again, but the thread keeps
+    answering its interrupt with the first value it was given.
+    """
     answer: Any = interrupt({"kind": "approval", "request": request.model_dump(mode="json")})
     decision = ApprovalDecision.model_validate(answer)
+    if engine is not None:
+        decision = approval_store.recorded_decision(engine, request.case_id, request.step) or decision
     if decision.type not in request.allowed_decisions:
         raise ValueError(f"decision {decision.type!r} is not allowed for {request.action}")
     return decision

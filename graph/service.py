@@ -17,9 +17,18 @@ from typing import Any
 from langgraph.types import Command
 
 from core.db.locks import NamedLocks
-from core.models import ApprovalDecision, ApprovalRequest, RiskAssessment
+from core.models import ApprovalDecision, ApprovalRequest, RiskAssessment, TimelineEntry
+from core.models.edits import EditRefused, settle_decision
 from core.store import approvals as approval_store
-from core.store.cases import CaseNotFound, get_escalation, list_escalations, open_escalation, thread_id_of
+from core.store.approvals import DecisionFailed
+from core.store.cases import (
+    CaseNotFound,
+    append_timeline,
+    get_escalation,
+    list_escalations,
+    open_escalation,
+    thread_id_of,
+)
 from core.store.ledger import audit, enqueue_outbound
 from graph.approval import TIMER
 from graph.build import build_graph
@@ -97,7 +106,9 @@ class CaseService:
         return case.id, created
 
     def decide(self, approval_id: str, decision: ApprovalDecision) -> approval_store.ApprovalRecord:
-        """Apply one human decision. Unknown -> ApprovalNotFound; not pending -> ApprovalConflict (audited)."""
+        """Apply one human decision. Unknown -> ApprovalNotFound; not pending -> ApprovalConflict; breaks the
+        step's contract -> EditRefused (nothing recorded); could not be applied -> DecisionFailed (the
+        approval is marked failed with the error and may be decided again). All outcomes are audited."""
         engine, now = self.context.engine, self.context.clock()
         target = f"approval:{approval_id}"
         try:
@@ -106,38 +117,75 @@ class CaseService:
             audit(engine, now, decision.actor, "decide", target, "not_found", {"type": decision.type})
             raise
         pending = self.pending_interrupt(record.case_id)
-        if (record.status != "pending" or not pending or pending.get("kind") != "approval"
+        if (record.status not in approval_store.DECIDABLE or not pending or pending.get("kind") != "approval"
                 or pending["request"]["step"] != record.step):
             audit(engine, now, decision.actor, "decide", target, "conflict",
                   {"type": decision.type, "status": record.status})
             raise approval_store.ApprovalConflict(f"approval {approval_id} is not pending (status {record.status})")
+        try:  # validate against what the inbox shows (a later draft may have replaced the step's own proposal)
+            decision = settle_decision(record.request, decision)
+        except EditRefused as exc:
+            audit(engine, now, decision.actor, "decide", target, "invalid", {"type": decision.type,
+                                                                            "errors": exc.errors[:5]})
+            raise
         try:
             claimed = approval_store.claim_decision(engine, approval_id, decision, now)
         except approval_store.ApprovalConflict:
             audit(engine, now, decision.actor, "decide", target, "conflict", {"type": decision.type})
             raise
         audit(engine, now, decision.actor, "decide", target, "ok", {"type": decision.type})
+        if record.status == "failed":
+            # The node logs a step's decision once; a retry after a failure is recorded here.
+            append_timeline(engine, TimelineEntry(
+                escalation_id=record.case_id, at=now, kind="decision_retried", actor=decision.actor,
+                payload={"approval_id": approval_id, "step": record.step, "type": decision.type,
+                         "edited_payload": decision.edited_payload, "previous_error": record.error}))
         self._apply(claimed)
-        return approval_store.get_approval(engine, approval_id)
+        record = approval_store.get_approval(engine, approval_id)
+        if record.status == "failed":
+            (failure,) = [f for f in approval_store.list_failures(engine, case_id=record.case_id)
+                          if f.approval_id == approval_id]
+            raise DecisionFailed(approval_id, failure.error)
+        return record
 
-    def _apply(self, record: approval_store.ApprovalRecord) -> bool:
-        """Resume the thread with a claimed decision, once: re-checked under the case lock."""
+    def _apply(self, record: approval_store.ApprovalRecord) -> str:
+        """Resume the thread with a claimed decision, once: re-checked under the case lock.
+
+        Returns "applied", "skipped" (nothing left to do) or "failed": a decision the workflow could not
+        apply is marked failed with its error and put on the case's timeline, never left "decided" for
+        recovery to fail on forever.
+        """
         with self._case_lock(record.case_id):
             record = approval_store.get_approval(self.context.engine, record.id)
             if record.status != "decided":
-                return False  # another worker (or an earlier run of this one) applied it
+                return "skipped"  # another worker (or an earlier run of this one) applied it
             assert record.decision is not None
-            pending = self.pending_interrupt(record.case_id)
-            if pending and pending.get("kind") == "approval" and pending["request"]["step"] == record.step:
-                self._run(record.case_id, Command(resume=record.decision.model_dump(mode="json")))
-                applied = True
-            else:
-                # The thread moved past this step before a crash stopped mark_applied; if the crash hit
-                # between two nodes, finish that run from its last checkpoint first.
-                self._continue_interrupted(record.case_id)
-                applied = False
+            try:
+                pending = self.pending_interrupt(record.case_id)
+                if pending and pending.get("kind") == "approval" and pending["request"]["step"] == record.step:
+                    self._run(record.case_id, Command(resume=record.decision.model_dump(mode="json")))
+                    outcome = "applied"
+                else:
+                    # The thread moved past this step before a crash stopped mark_applied; if the crash hit
+                    # between two nodes, finish that run from its last checkpoint first.
+                    self._continue_interrupted(record.case_id)
+                    outcome = "skipped"
+            except Exception as exc:  # noqa: BLE001 - any failure is recorded on the approval and the case
+                log.exception("decision %s on approval %s of case %s could not be applied",
+                              record.decision.type, record.id, record.case_id)
+                self._record_failure(record, exc)
+                return "failed"
             approval_store.mark_applied(self.context.engine, record.id)
-        return applied
+        return outcome
+
+    def _record_failure(self, record: approval_store.ApprovalRecord, exc: Exception) -> None:
+        engine, now = self.context.engine, self.context.clock()
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        if approval_store.mark_failed(engine, record.id, error, now):
+            decision_type = record.decision.type if record.decision else "?"
+            append_timeline(engine, TimelineEntry(
+                escalation_id=record.case_id, at=now, kind="decision_failed", actor="system:workflow",
+                payload={"approval_id": record.id, "step": record.step, "type": decision_type, "error": error}))
 
     def _continue_interrupted(self, case_id: str) -> bool:
         """Resume a run a crash stopped between nodes (no interrupt pending); caller holds the lock."""
@@ -165,7 +213,8 @@ class CaseService:
 
     def recover(self) -> dict[str, int]:
         """After a crash: apply decided-but-unapplied approvals, finish runs a crash stopped between nodes,
-        and mirror pending interrupts into the inbox.
+        and mirror pending interrupts into the inbox. A decision that cannot be applied is marked failed
+        (surfaced in the inbox and on the case, decided again by a person), not retried every round.
 
         One case that cannot be recovered (a node that keeps failing) is logged and counted in `failed`;
         it must not keep every other case, or a worker's start-up, from recovering.
@@ -173,10 +222,12 @@ class CaseService:
         counts = {"applied": 0, "mirrored": 0, "resumed": 0, "failed": 0}
         for record in approval_store.list_approvals(self.context.engine, status="decided"):
             try:
-                counts["applied"] += self._apply(record)
-            except Exception:  # noqa: BLE001 - isolate one broken case; it stays "decided" for the next round
+                outcome = self._apply(record)
+            except Exception:  # noqa: BLE001 - isolate one broken case (even recording its failure failed)
                 log.exception("recovery could not apply approval %s of case %s", record.id, record.case_id)
-                counts["failed"] += 1
+                outcome = "failed"
+            counts["applied"] += outcome == "applied"
+            counts["failed"] += outcome == "failed"
         for case in list_escalations(self.context.engine, open_only=True):
             try:
                 self._recover_case(case.id, case.account_id, counts)

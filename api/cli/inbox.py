@@ -62,24 +62,32 @@ def inbox_decide(
     decision: str = typer.Argument(..., help="approve | edit | reject | respond"),
     api_key: str = KEY,
     comment: str = typer.Option(None, help="Comment (required for respond)."),
-    edit: str = typer.Option(None, help="JSON object of edited fields (required for edit)."),
+    edit: str = typer.Option(None, help="The edited proposal as JSON, in the proposal's own shape (required for "
+                             "edit); only the approval kind's editable fields may differ (docs/operations.md)."),
 ) -> None:
     """Decide as yourself; the case workflow resumes at once."""
     from api import inbox
     from api.cli.common import opened_product
+    from api.hardening import MalformedBody, loads_json
 
     if decision not in ("approve", "edit", "reject", "respond"):
         raise typer.BadParameter("approve, edit, reject or respond", param_hint="DECISION")
     try:
-        edited = json.loads(edit) if edit else None
-    except json.JSONDecodeError as exc:
+        edited = loads_json(edit) if edit else None
+    except MalformedBody as exc:
         raise typer.BadParameter(f"not JSON: {exc}", param_hint="--edit") from None
     settings, _, principal = _context(api_key)
     with opened_product(settings) as product:
         try:
             record = inbox.decide(product.engine, product.cases, principal, approval_id, type=decision,  # type: ignore[arg-type]
                                   edited_payload=edited, comment=comment)
+        except inbox.DecisionInvalid as exc:
+            for error in exc.errors:  # one line per field, with its path
+                path = ".".join(str(p) for p in error["loc"] if p != "body")
+                err_console.print(f"422: {path}: {error['msg']}", style="red", markup=False, highlight=False)
+            raise typer.Exit(1) from None
         except HTTPException as exc:
             err_console.print(f"[red]{exc.status_code}: {exc.detail}[/red]")
             raise typer.Exit(1) from None
-    console.print(f"{record.id}: {record.status} by {record.decided_by}")
+    kind = record.decision.type if record.decision else decision
+    console.print(f"{record.id}: {kind} {record.status} by {record.decided_by}")

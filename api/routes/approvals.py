@@ -15,6 +15,7 @@ from api.readers import resolve_evidence
 from core.models import DecisionType, Role
 
 router = APIRouter(prefix="/approvals", tags=["approvals"])
+MAX_AGE_S = 100 * 365 * 24 * 3600  # a bound the date arithmetic can always hold
 
 
 class DecisionCreate(BaseModel):
@@ -28,10 +29,11 @@ class DecisionCreate(BaseModel):
 
 @router.get("", responses={401: {}})
 def list_approvals(engine: EngineDep, principal: CurrentPrincipal,
-                   status: Annotated[str | None, Query(pattern="^(pending|decided|applied)$")] = "pending",
+                   status: Annotated[str | None, Query(pattern="^(pending|decided|applied|failed)$")] = "pending",
                    role: Role | None = None, owner: str | None = None, case_id: str | None = None,
-                   min_age_s: Annotated[int | None, Query(ge=0)] = None, mine: bool = False) -> list[dict[str, Any]]:
-    """Approvals the caller may read, filtered by assigned role, owner (assignee), case and minimum age."""
+                   min_age_s: Annotated[int | None, Query(ge=0, le=MAX_AGE_S)] = None, mine: bool = False) -> list[dict[str, Any]]:
+    """Approvals the caller may read, filtered by status, assigned role, owner (assignee), case and minimum
+    age. `failed`: decisions the workflow could not apply (each with its error), to be decided again."""
     records = inbox.list_visible(engine, principal, status=status, role=role.value if role else None, owner=owner,
                                  case_id=case_id, min_age_s=min_age_s, mine=mine)
     return [redact_approval(principal, r) for r in records]
@@ -45,10 +47,12 @@ def read_approval(approval_id: str, engine: EngineDep, principal: CurrentPrincip
     return view
 
 
-@router.post("/{approval_id}/decision", responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
+@router.post("/{approval_id}/decision", responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}, 503: {}})
 def decide(approval_id: str, body: DecisionCreate, request: Request, engine: EngineDep,
            principal: CurrentPrincipal) -> dict[str, Any]:
-    """Approve, edit, reject or respond. 409 if no longer pending (a double submit applies once)."""
+    """Approve, edit, reject or respond. 409 if no longer pending (a double submit applies once); 422 with
+    each field's path if the decision breaks the approval kind's edit contract (nothing is recorded);
+    503 if the workflow could not apply it (the approval is marked failed and may be decided again)."""
     record = inbox.decide(engine, request.app.state.product.cases, principal, approval_id,
                           type=body.type, edited_payload=body.edited_payload, comment=body.comment)
     return redact_approval(principal, record)

@@ -87,7 +87,7 @@ def _decide(request: Request, principal: Principal, approval_id: str, form: dict
         if exc.status_code == 422:
             return _page(request, principal, record, values={k[2:]: v for k, v in form.items() if k.startswith("f.")},
                          errors=decision_forms.errors_from_detail(exc.detail), status=422)
-        if exc.status_code == 409:
+        if exc.status_code in (409, 503):  # 503: the decision could not be applied; the page says why
             return RedirectResponse(f"/ui/inbox/{approval_id}?flash={quote(str(exc.detail))}", status_code=303)
         raise
     note = f"{_DONE[decision]}: {_SUBJECT.get(done.request.action, done.request.action.replace('_', ' '))}."

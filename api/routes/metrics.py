@@ -1,9 +1,10 @@
-"""Prometheus /metrics: request latency, events ingested, cases by phase, approvals waiting.
+"""Prometheus /metrics: request latency, events ingested, cases by phase, approvals waiting, decisions that
+failed to apply.
 
 Counters and the latency histogram live in this process. With several worker processes, set
 PROMETHEUS_MULTIPROC_DIR (read by prometheus_client itself) to an empty directory before start-up and
-/metrics aggregates all workers. Cases by phase and approvals waiting are read from the database at
-scrape time, so they are correct whatever the process count.
+/metrics aggregates all workers. Cases by phase, approvals waiting and decision failures are read from the
+database at scrape time, so they are correct whatever the process count.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from core.db import schema as t
+from core.store.approvals import failure_counts
 
 router = APIRouter(tags=["operations"])
 
@@ -64,7 +66,14 @@ class StoreCollector:
             first = c.execute(sa.select(sa.func.min(a.c.created_at)).where(a.c.status == "pending")).scalar()
         if first is not None:
             oldest.add_metric([], first.timestamp())
-        yield from (phases, waiting, oldest)
+        failed_now, failed_ever = failure_counts(self.engine)
+        failed = GaugeMetricFamily("redaccount_approvals_failed",
+                                   "Approvals whose decision could not be applied, waiting to be decided again.")
+        failed.add_metric([], failed_now)
+        failures = CounterMetricFamily("redaccount_decision_failures",
+                                       "Decisions the workflow could not apply, since the database was created.")
+        failures.add_metric([], failed_ever)
+        yield from (phases, waiting, oldest, failed, failures)
 
 
 def store_registry(engine: sa.Engine) -> CollectorRegistry:

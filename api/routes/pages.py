@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from api import chart_specs, charts, inbox, present, triage
-from api.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL_S, Principal
+from api.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL_S, Principal, same_secret
 from api.permissions import refuse
 from api.views import case_360
 from core.kpis import compute_kpis
@@ -83,7 +83,7 @@ def login_form(request: Request, next: str = "/ui/inbox", error: str | None = No
 def login(request: Request, api_key: Annotated[str, Form()], csrf: Annotated[str, Form()],
           next: Annotated[str, Form()] = "/ui/inbox") -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE)
-    if not expected or not secrets.compare_digest(expected, csrf):
+    if not expected or not same_secret(expected, csrf):
         raise HTTPException(403, "login form expired; reload the page")
     principal = request.app.state.keys.lookup(api_key.strip())
     if principal is None:
@@ -98,6 +98,7 @@ def login(request: Request, api_key: Annotated[str, Form()], csrf: Annotated[str
 @router.post("/logout")
 def logout(request: Request, principal: PagePrincipal, csrf: Annotated[str, Form()]) -> Response:
     check_csrf(request, csrf)
+    request.app.state.sessions.revoke(request.cookies.get(SESSION_COOKIE))  # a copied cookie dies too
     response = RedirectResponse("/ui/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

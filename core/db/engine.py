@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -13,10 +16,33 @@ from alembic.script import ScriptDirectory
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _readable(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_readable(k): _readable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_readable(v) for v in value]
+    return value
+
+
+def readable_json_loads(text: str | bytes) -> Any:
+    """Decode a stored JSON value; an escaped lone surrogate (stored before text was validated) comes back
+    as U+FFFD, so a bad row stays readable instead of breaking every encoder downstream."""
+    text = text.decode("utf-8") if isinstance(text, bytes) else text
+    value = json.loads(text)
+    return _readable(value) if _ESCAPED_SURROGATE.search(text) else value
+
+
 def create_db_engine(url: str) -> sa.Engine:
     """An engine configured for safe concurrent use (WAL and a busy timeout on SQLite)."""
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                                  json_deserializer=readable_json_loads)
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -27,7 +53,8 @@ def create_db_engine(url: str) -> sa.Engine:
             cursor.close()
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                            json_deserializer=readable_json_loads)
 
 
 def _alembic_config(connection: sa.Connection) -> Config:

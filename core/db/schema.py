@@ -418,3 +418,24 @@ sa.Index("ix_assessments_account_at", assessments.c.account_id, assessments.c.as
 sa.Index("ix_accounts_tier", accounts.c.tier)
 sa.Index("ix_accounts_csm", accounts.c.csm)
 sa.Index("ix_accounts_renewal_date", accounts.c.renewal_date)
+
+
+# --- i17: decisions that failed to apply, and sessions ended at logout -------------------------------------
+# The last failure of each approval whose decision could not be applied (status "failed"); `attempts`
+# counts every failure, so /metrics can report a total that only grows.
+approval_failures = sa.Table(
+    "approval_failures", metadata,
+    sa.Column("approval_id", sa.String(64), primary_key=True),
+    sa.Column("escalation_id", sa.String(ID), nullable=False, index=True),
+    sa.Column("failed_at", UtcDateTime(), nullable=False),
+    sa.Column("decision_type", sa.String(20), nullable=False),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+)
+
+# Page sessions ended by logout before their expiry (rows are dropped once the cookie would have expired).
+revoked_sessions = sa.Table(
+    "revoked_sessions", metadata,
+    sa.Column("session_id", sa.String(64), primary_key=True),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+)

@@ -6,9 +6,9 @@ import math
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
-from core.models.records import Strict
+from core.models.records import Strict, storable_text
 
 
 class SupportTier(StrEnum):
@@ -108,8 +108,11 @@ def _check_json_safe(value: Any, depth: int = 0) -> None:
         raise ValueError("edited_payload is nested deeper than 32 levels")
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError("edited_payload numbers must be finite (no NaN or Infinity)")
+    if isinstance(value, str) and ("\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)):
+        raise ValueError("edited_payload text must not hold NUL characters or unpaired surrogates")
     if isinstance(value, dict):
-        for item in value.values():
+        for key, item in value.items():
+            _check_json_safe(key, depth + 1)
             _check_json_safe(item, depth + 1)
     elif isinstance(value, list):
         for item in value:
@@ -121,6 +124,11 @@ class ApprovalDecision(Strict):
     edited_payload: dict[str, Any] | None = None
     comment: str | None = Field(default=None, max_length=20_000)
     actor: str = Field(min_length=1)
+
+    @field_validator("comment")
+    @classmethod
+    def _readable_comment(cls, value: str | None) -> str | None:
+        return storable_text(value) if value is not None else None
 
     @model_validator(mode="after")
     def _edit_needs_payload(self) -> ApprovalDecision:

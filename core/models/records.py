@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -9,6 +10,21 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 RecordId = str
+# Per-field text limits (docs/security.md lists them): names and labels, free-text notes.
+MAX_NAME = 300
+MAX_NOTE = 20_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Lone surrogates cannot be encoded (UTF-8, PostgreSQL); C0 controls other than tab and newlines are never text.
+_UNSTORABLE = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def storable_text(value: str) -> str:
+    """Refuse text a person wrote that no store can hold or no reader should see: lone surrogates, NUL and
+    other control characters (tab and line ends are fine)."""
+    found = _UNSTORABLE.search(value)
+    if found:
+        raise ValueError(f"contains an unsupported character U+{ord(found.group()):04X}")
+    return value
 
 
 class Strict(BaseModel):
@@ -19,9 +35,13 @@ class Strict(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
-        # PostgreSQL cannot store NUL in text; refuse it at the boundary on every backend alike.
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("NUL characters (\\u0000) are not allowed in text")
+        # PostgreSQL cannot store NUL in text, nor anyone encode a lone surrogate: refuse both at the boundary
+        # on every backend alike.
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ValueError("NUL characters (\\u0000) are not allowed in text")
+            if _SURROGATE.search(value):
+                raise ValueError("unpaired UTF-16 surrogates are not allowed in text")
         return value
 
 
@@ -95,10 +115,10 @@ class Account(Strict):
     tier: ArrTier
     lifecycle_stage: LifecycleStage = LifecycleStage.mature
     renewal_date: date | None = None
-    csm: str | None = None
-    ae: str | None = None
-    legal_notes: str | None = None
-    contract_terms: str | None = None
+    csm: str | None = Field(default=None, max_length=MAX_NAME)
+    ae: str | None = Field(default=None, max_length=MAX_NAME)
+    legal_notes: str | None = Field(default=None, max_length=MAX_NOTE)
+    contract_terms: str | None = Field(default=None, max_length=MAX_NOTE)
 
 
 class Contact(Strict):
@@ -106,7 +126,7 @@ class Contact(Strict):
     account_id: RecordId = Field(min_length=1, max_length=128)
     name: str = Field(min_length=1, max_length=300)
     email: str | None = Field(default=None, max_length=320)
-    title: str | None = None
+    title: str | None = Field(default=None, max_length=MAX_NAME)
     is_key_stakeholder: bool = False
 
 
@@ -119,10 +139,11 @@ class Ticket(Strict):
     subject: str = Field(min_length=1, max_length=1000)
     priority: Priority
     status: TicketStatus
-    assignee: str | None = None
-    group: str | None = None
-    engineering_owner: str | None = Field(default=None, description="Set while engineering owns the ticket.")
-    sla_policy: str | None = None
+    assignee: str | None = Field(default=None, max_length=MAX_NAME)
+    group: str | None = Field(default=None, max_length=MAX_NAME)
+    engineering_owner: str | None = Field(default=None, max_length=MAX_NAME,
+                                          description="Set while engineering owns the ticket.")
+    sla_policy: str | None = Field(default=None, max_length=MAX_NAME)
     reopen_count: int = Field(default=0, ge=0)
     is_escalated: bool = False
     created_at: AwareDatetime
@@ -134,7 +155,7 @@ class Message(Strict):
     ticket_id: RecordId = Field(min_length=1, max_length=128)
     account_id: RecordId = Field(min_length=1, max_length=128)
     author_side: AuthorSide
-    author_id: str | None = None
+    author_id: str | None = Field(default=None, max_length=128)
     channel: Channel = Channel.email
     text: str = Field(min_length=1, max_length=1_000_000)
     created_at: AwareDatetime
@@ -173,7 +194,7 @@ class StakeholderNote(Strict):
 
     id: RecordId = Field(min_length=1, max_length=128)
     account_id: RecordId = Field(min_length=1, max_length=128)
-    author: str = Field(min_length=1)
+    author: str = Field(min_length=1, max_length=MAX_NAME)
     kind: str = Field(default="csm_note", pattern=r"^(csm_note|stakeholder_change|goal|outcome)$")
     text: str = Field(min_length=1, max_length=100_000)
     created_at: AwareDatetime

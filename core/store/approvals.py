@@ -1,4 +1,8 @@
-"""Approval requests and decisions: created once per case step, decided exactly once."""
+"""Approval requests and decisions: created once per case step, decided exactly once.
+
+Status: pending -> decided (claimed) -> applied. A decision the workflow could not apply goes to
+failed, with its error kept in `approval_failures`; a failed approval may be decided again (retry).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,30 @@ class ApprovalConflict(Exception):
     """The approval is no longer pending (already decided or superseded)."""
 
 
+class DecisionFailed(RuntimeError):
+    """A valid decision was claimed but the workflow could not apply it; the approval is now failed."""
+
+    def __init__(self, approval_id: str, error: str):
+        self.approval_id, self.error = approval_id, error
+        super().__init__(f"approval {approval_id}: the decision could not be applied ({error}); "
+                         "it is marked failed and may be decided again")
+
+
+DECIDABLE = ("pending", "failed")
+
+
+@dataclass(frozen=True)
+class ApprovalFailure:
+    """Why the last decision on an approval could not be applied."""
+
+    approval_id: str
+    case_id: str
+    failed_at: datetime
+    decision_type: str
+    error: str
+    attempts: int
+
+
 @dataclass(frozen=True)
 class ApprovalRecord:
     id: str
@@ -33,6 +61,7 @@ class ApprovalRecord:
     decided_at: datetime | None
     decided_by: str | None
     decision: ApprovalDecision | None
+    error: str | None = None  # why the decision could not be applied (status "failed")
 
 
 def approval_id_for(case_id: str, step: str) -> str:
@@ -46,7 +75,14 @@ def _record(row: sa.Row) -> ApprovalRecord:
         request=ApprovalRequest.model_validate(row.request), created_at=row.created_at, decided_at=row.decided_at,
         decided_by=row.decided_by,
         decision=ApprovalDecision.model_validate(row.decision) if row.decision else None,
+        error=row.failure if row.status == "failed" else None,
     )
+
+
+def _select() -> sa.Select:
+    f = t.approval_failures
+    return (sa.select(t.approvals, f.c.error.label("failure"))
+            .outerjoin(f, f.c.approval_id == t.approvals.c.id))
 
 
 def request_approval(engine: sa.Engine, request: ApprovalRequest, thread_id: str, at: datetime) -> tuple[str, bool]:
@@ -67,18 +103,27 @@ def request_approval(engine: sa.Engine, request: ApprovalRequest, thread_id: str
 
 def get_approval(engine: sa.Engine, approval_id: str) -> ApprovalRecord:
     with engine.connect() as c:
-        row = c.execute(sa.select(t.approvals).where(t.approvals.c.id == approval_id)).one_or_none()
+        row = c.execute(_select().where(t.approvals.c.id == approval_id)).one_or_none()
     if row is None:
         raise ApprovalNotFound(approval_id)
     return _record(row)
 
 
+def recorded_decision(engine: sa.Engine, case_id: str, step: str) -> ApprovalDecision | None:
+    """The decision recorded on a case step's approval, if any (the one the workflow must apply)."""
+    with engine.connect() as c:
+        raw = c.execute(sa.select(t.approvals.c.decision)
+                        .where(t.approvals.c.id == approval_id_for(case_id, step))).scalar()
+    return ApprovalDecision.model_validate(raw) if raw else None
+
+
 def claim_decision(engine: sa.Engine, approval_id: str, decision: ApprovalDecision, at: datetime) -> ApprovalRecord:
-    """Atomically move pending -> decided. Exactly one concurrent caller wins; the others get ApprovalConflict."""
+    """Atomically move pending (or failed) -> decided. Exactly one concurrent caller wins; the others get
+    ApprovalConflict."""
     with engine.begin() as c:
         result = c.execute(
             t.approvals.update()
-            .where(t.approvals.c.id == approval_id, t.approvals.c.status == "pending")
+            .where(t.approvals.c.id == approval_id, t.approvals.c.status.in_(DECIDABLE))
             .values(status="decided", decided_at=at, decided_by=decision.actor,
                     decision=decision.model_dump(mode="json"))
         )
@@ -106,6 +151,46 @@ def replace_proposal(engine: sa.Engine, approval_id: str, proposal: dict[str, An
     return result.rowcount == 1
 
 
+def mark_failed(engine: sa.Engine, approval_id: str, error: str, at: datetime) -> bool:
+    """decided -> failed, keeping the error; False if the approval was not decided (nothing changes)."""
+    f = t.approval_failures
+    with engine.begin() as c:
+        row = c.execute(sa.select(t.approvals.c.escalation_id, t.approvals.c.decision)
+                        .where(t.approvals.c.id == approval_id, t.approvals.c.status == "decided")).one_or_none()
+        if row is None:
+            return False
+        c.execute(t.approvals.update().where(t.approvals.c.id == approval_id).values(status="failed"))
+        values = {"failed_at": at, "decision_type": (row.decision or {}).get("type", "?"), "error": error[:2000]}
+        updated = c.execute(f.update().where(f.c.approval_id == approval_id)
+                            .values(**values, attempts=f.c.attempts + 1))
+        if updated.rowcount == 0:
+            c.execute(f.insert().values(approval_id=approval_id, escalation_id=row.escalation_id, attempts=1,
+                                        **values))
+    return True
+
+
+def list_failures(engine: sa.Engine, *, case_id: str | None = None) -> list[ApprovalFailure]:
+    """The last failure of every approval that is failed now (applied or re-decided ones are left out)."""
+    f, a = t.approval_failures, t.approvals
+    query = (sa.select(f).join(a, a.c.id == f.c.approval_id).where(a.c.status == "failed")
+             .order_by(f.c.failed_at))
+    if case_id:
+        query = query.where(f.c.escalation_id == case_id)
+    with engine.connect() as c:
+        rows = c.execute(query).all()
+    return [ApprovalFailure(approval_id=r.approval_id, case_id=r.escalation_id, failed_at=r.failed_at,
+                            decision_type=r.decision_type, error=r.error, attempts=r.attempts) for r in rows]
+
+
+def failure_counts(engine: sa.Engine) -> tuple[int, int]:
+    """(approvals failed now, failures ever recorded): the gauge and the counter /metrics reports."""
+    f, a = t.approval_failures, t.approvals
+    with engine.connect() as c:
+        now = c.execute(sa.select(sa.func.count()).select_from(a).where(a.c.status == "failed")).scalar() or 0
+        ever = c.execute(sa.select(sa.func.coalesce(sa.func.sum(f.c.attempts), 0))).scalar() or 0
+    return int(now), int(ever)
+
+
 def mark_applied(engine: sa.Engine, approval_id: str) -> None:
     """The workflow consumed the decision (recovery skips applied approvals)."""
     with engine.begin() as c:
@@ -116,7 +201,7 @@ def mark_applied(engine: sa.Engine, approval_id: str) -> None:
 def list_approvals(engine: sa.Engine, *, status: str | None = "pending", role: str | None = None,
                    owner: str | None = None, case_id: str | None = None,
                    older_than: datetime | None = None) -> list[ApprovalRecord]:
-    query = sa.select(t.approvals).order_by(t.approvals.c.created_at)
+    query = _select().order_by(t.approvals.c.created_at)
     filters: list[Any] = []
     if status:
         filters.append(t.approvals.c.status == status)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from core.models import ApprovalRequest, ArticleStatus, KnowledgeArticle, Role
+from core.models.edits import check_edit
 from core.store.articles import save_article
 from graph.approval import ask_human, shown_proposal
 from graph.context import WorkflowContext
@@ -28,12 +29,13 @@ def approve_article(state: CaseState, runtime: Runtime[WorkflowContext]) -> Case
         # An article whose solution no resolution evidence supports is never published as drafted.
         allowed_decisions=["approve", "edit", "reject"] if info.get("solution_known", True) else ["edit", "reject"],
     )
-    decision = ask_human(request)
-    draft = KnowledgeArticle.model_validate(shown_proposal(ctx.engine, request)["article"])
+    decision = ask_human(request, ctx.engine)
+    shown = shown_proposal(ctx.engine, request)
+    draft = KnowledgeArticle.model_validate(shown["article"])
     log(ctx, state, STEP, "decision", {"step": request.step, **decision.model_dump(mode="json")},
         actor=decision.actor)
-    edits = {k: v for k, v in (decision.edited_payload or {}).items()
-             if k in ("title", "problem", "solution", "tags") and v}
+    changes = check_edit(STEP, shown, decision.edited_payload) if decision.type == "edit" else {}
+    edits = changes.get("article", {})
     # An unknown solution must be written by the reviewer; an edit that leaves it out publishes nothing.
     publishable = info.get("solution_known", True) or "solution" in edits
     if decision.type in ("approve", "edit") and publishable:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from core.models import ApprovalRequest, MeasurementKind, Role
+from core.models.edits import apply_brief, check_edit
 from graph.approval import ask_human, shown_proposal
 from graph.context import WorkflowContext
 from graph.keys import step_id
@@ -35,7 +36,7 @@ def _request(state: CaseState) -> ApprovalRequest:
 def approve_brief(state: CaseState, runtime: Runtime[WorkflowContext]) -> CaseState:
     ctx = runtime.context
     request = _request(state)
-    decision = ask_human(request)
+    decision = ask_human(request, ctx.engine)
     # Everything below runs only once the human has answered; keyed writes make a re-run harmless.
     log(ctx, state, STEP, "decision", {"step": step_id(state, STEP), **decision.model_dump(mode="json")},
         actor=decision.actor)
@@ -44,15 +45,16 @@ def approve_brief(state: CaseState, runtime: Runtime[WorkflowContext]) -> CaseSt
         measure(ctx, state, STEP, MeasurementKind.reviewed)
         measure(ctx, state, STEP, MeasurementKind.confirmed)
         # The reviewer decided on what the inbox showed: the model's draft if it replaced the extractive one.
-        shown = shown_proposal(ctx.engine, request).get("brief", state["brief"])
+        proposal = shown_proposal(ctx.engine, request)
+        shown = proposal.get("brief", state["brief"])
         if shown != state["brief"]:
             update["brief"] = shown
-        if decision.type == "edit" and decision.edited_payload:
-            brief = dict(shown)
-            for name, text in decision.edited_payload.get("brief", {}).items():
-                if name in brief and isinstance(text, str) and text.strip():
-                    brief[name] = {**brief[name], "text": text.strip()}
-            log(ctx, state, STEP, "brief_edited", {"original": shown, "edited": brief},
+        # The service validated the edit against this proposal; checking again costs nothing and means a
+        # decision stored before the contract existed fails loudly instead of being half applied.
+        changes = check_edit(STEP, proposal, decision.edited_payload) if decision.type == "edit" else {}
+        if changes:
+            brief = apply_brief(shown, changes)
+            log(ctx, state, STEP, "brief_edited", {"original": shown, "edited": brief, "changes": changes},
                 actor=decision.actor)
             update["brief"] = brief
     elif decision.type == "reject":

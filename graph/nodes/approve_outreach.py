@@ -6,6 +6,7 @@ from langgraph.runtime import Runtime
 
 from agent.outputs import CustomerUpdate
 from core.models import ApprovalRequest, MeasurementKind, Role
+from core.models.edits import apply_flat, check_edit
 from core.store.ledger import enqueue_outbound
 from graph.approval import ask_human, shown_proposal
 from graph.context import WorkflowContext
@@ -34,25 +35,29 @@ def _request(state: CaseState) -> ApprovalRequest:
 def approve_outreach(state: CaseState, runtime: Runtime[WorkflowContext]) -> CaseState:
     ctx = runtime.context
     request = _request(state)
-    decision = ask_human(request)
+    decision = ask_human(request, ctx.engine)
     log(ctx, state, STEP, "decision", {"step": request.step, **decision.model_dump(mode="json")},
         actor=decision.actor)
     # The reviewer decided on what the inbox showed: the model's draft if it replaced the extractive one.
     shown = shown_proposal(ctx.engine, request)
     if decision.type in ("approve", "edit"):
-        approved = {"subject": shown["subject"], "body": shown["body"]}
-        if decision.type == "edit" and decision.edited_payload:
-            approved |= {k: v for k, v in decision.edited_payload.items() if k in ("subject", "body") and v}
+        original = {"subject": shown["subject"], "body": shown["body"]}
+        changes = check_edit(STEP, shown, decision.edited_payload) if decision.type == "edit" else {}
+        approved = apply_flat(original, {k: v for k, v in changes.items() if k in original})
+        update: CaseState = {"resolution_note": decision.comment or "", "resolved_at": ctx.clock().isoformat(),
+                             "last_decision": decision.model_dump(mode="json")}
+        if "next_actions" in changes:
+            log(ctx, state, STEP, "next_actions_edited", {"original": shown["next_actions"],
+                                                           "edited": changes["next_actions"]}, actor=decision.actor)
+            update["next_actions"] = {**state.get("next_actions", {}), "actions": changes["next_actions"]}
         # The original proposal and what was approved are both kept on the timeline.
         log(ctx, state, STEP, "customer_update_approved",
-            {"original": {"subject": shown["subject"], "body": shown["body"]},
-             "source": shown.get("draft", {}).get("source", shown.get("source")),
+            {"original": original, "source": shown.get("draft", {}).get("source", shown.get("source")),
              "approved": approved, "approved_by": decision.actor}, actor=decision.actor)
         enqueue_outbound(ctx.engine, effect_key(state, STEP, "outbound"), "customer_update",
                          {"account_id": state["account_id"], **approved}, ctx.clock(), case_id=state["case_id"])
         measure(ctx, state, STEP, MeasurementKind.action_taken, {"action": "customer_update"})
-        return {"resolution_note": decision.comment or "", "resolved_at": ctx.clock().isoformat(),
-                "last_decision": decision.model_dump(mode="json")}
+        return update
     if decision.type == "reject":
         log(ctx, state, STEP, "customer_update_rejected", {"comment": decision.comment}, actor=decision.actor)
         return {"resolution_note": decision.comment or "", "resolved_at": ctx.clock().isoformat(),

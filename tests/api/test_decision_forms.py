@@ -31,7 +31,7 @@ def test_changed_fields_become_the_edit_and_bad_ones_are_named() -> None:
     assert brief.edited == {"brief": {"intent": "b"}}
     article = read_form("publish_article", {"article": {"title": "T", "tags": ["a"]}},
                         {"f.article.title": "T2", "f.article.tags": "a, b"}, allow_json=False)
-    assert to_contract("publish_article", article.edited or {}, {}, "csm") == {"title": "T2", "tags": ["a", "b"]}
+    assert to_contract("publish_article", article.edited or {}, {}, "csm") == {"article": {"title": "T2", "tags": ["a", "b"]}}
     proposed = {"next_actions": [{"action": "Call the sponsor", "owner_role": "csm", "rationale": "r", "citations": []}]}
     lines = read_form("send_customer_update", proposed, {"f.next_actions": "Call the sponsor\r\nFix SSO"},
                       allow_json=False)

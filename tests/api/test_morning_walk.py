@@ -85,7 +85,7 @@ def walk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, 
     settings.api_keys_file.write_text(yaml.safe_dump({key: {"actor": owner, "role": update.request.assigned_role.value},
                                                       MANAGER_KEY: {"actor": "Elena Petrova", "role": "manager"}}))
     app = create_app(settings)
-    app.state.case_service = service
+    app.state.product.runtime.service = service
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)

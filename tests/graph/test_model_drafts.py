@@ -148,7 +148,7 @@ def test_an_article_without_resolution_evidence_cannot_be_approved_as_drafted(gr
     assert article.request.allowed_decisions == ["edit", "reject"]
     assert article.request.proposal["article"]["solution"].startswith("Unknown")
     grounded.decide(article.id, ApprovalDecision(type="edit", actor="Priya Raman",
-                                                 edited_payload={"solution": "Re-uploaded the IdP metadata."}))
+                                                 edited_payload={"article": {"solution": "Re-uploaded the IdP metadata."}}))
     published = [e for e in read_timeline(grounded.context.engine, case_id) if e.kind == "article_published"]
     assert published[0].payload["published"]["solution"] == "Re-uploaded the IdP metadata."
     assert not read_outbox(grounded.context.engine, kind="customer_update") == []

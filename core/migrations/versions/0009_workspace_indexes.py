@@ -10,7 +10,7 @@ from alembic import op
 from core.db.latest_risk import drop_latest_risk, install_latest_risk
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
