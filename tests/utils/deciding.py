@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
-from api.app import create_app, install_workflow
+from api.app import create_app
 from core.models import Role
 from core.store.approvals import ApprovalRecord, list_approvals
 from tests.api.conftest import ACTORS, KEYS, World, auth
@@ -25,7 +25,6 @@ JSON_HEADERS = {"content-type": "application/json"}
 def served_client(tmp: Path, **overrides: Any) -> Iterator[tuple[TestClient, World]]:
     """The app `redaccount serve` runs, seeded (two accounts with messages), errors answered not raised."""
     app = create_app(served_settings(tmp, **overrides))
-    install_workflow(app)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client, World(app.state.engine)
 
