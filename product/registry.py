@@ -10,6 +10,7 @@ import importlib
 
 JOB_MODULES = (
     "product.assess",
+    "product.draft_jobs",
     "product.periodic",
 )
 

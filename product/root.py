@@ -28,6 +28,7 @@ from graph.runtime import CaseRuntime, build_runtime, default_model
 from graph.service import CaseService
 from knowledge.base import ChromaKnowledgeBase, KnowledgeBase
 from product.clock import Clock
+from product.draft_jobs import QueuedDrafts
 from product.jobs import JobQueue, make_huey
 from product.notify import Notifier
 from rules.detect import Detection
@@ -109,10 +110,12 @@ def build_product(settings: Settings, *, clock: Clock | None = None, knowledge: 
         outcome, _ = run_assessment(built[0], account_id)
         return outcome.assessment if outcome else latest_assessment(engine, account_id)
 
-    runtime = build_runtime(settings, engine, policy=policy, knowledge=knowledge, model=model, assess=assess,
-                            sentiment=reader, clock=clock)
-    notifier = Notifier(engine, settings.notify_urls, settings.notify_allowed_hosts, client=notify_client)
     jobs = JobQueue(make_huey(settings, immediate=immediate_jobs))
+    # The model's drafts are jobs; without a model every proposal stays extractive (nothing to queue).
+    drafts = QueuedDrafts(jobs) if model is not None and settings.llm_enabled else None
+    runtime = build_runtime(settings, engine, policy=policy, knowledge=knowledge, model=model, assess=assess,
+                            sentiment=reader, clock=clock, drafts=drafts)
+    notifier = Notifier(engine, settings.notify_urls, settings.notify_allowed_hosts, client=notify_client)
     product = Product(settings=settings, engine=engine, clock=clock, sentiment=reader, sentiment_version=version,
                       rules=rules, policy=policy, knowledge=knowledge, model=model, detection=detection,
                       runtime=runtime, notifier=notifier, jobs=jobs)
