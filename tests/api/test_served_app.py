@@ -13,6 +13,8 @@ from core.sample import sample_path
 from core.settings import Settings
 from tests.api.conftest import auth, write_keys
 
+SOLUTION = "Re-upload the identity provider metadata after each SAML certificate rotation."
+
 
 def test_case_started_and_decided_over_http_moves_through_the_workflow(tmp_path: Path) -> None:
     # Live detection off: this test starts the case by hand (tests/product cover the live loop).
@@ -34,13 +36,20 @@ def test_case_started_and_decided_over_http_moves_through_the_workflow(tmp_path:
             items = pending
             # A manager may decide for another role (recorded as an override); the assignee varies with the roster.
             role = Role.manager
-            response = client.post(f"/approvals/{items[0]['id']}/decision", json={"type": "approve"},
-                                   headers=auth(role))
+            decision: dict = {"type": "approve"}
+            if "approve" not in items[0]["request"]["allowed_decisions"]:
+                # No resolution evidence: the article's solution must be written by the reviewer (issue 13).
+                assert expected == "publish_article" and "edit" in items[0]["request"]["allowed_decisions"]
+                decision = {"type": "edit", "edited_payload": {"article": {"solution": SOLUTION}}}
+            response = client.post(f"/approvals/{items[0]['id']}/decision", json=decision, headers=auth(role))
             assert response.status_code == 200, response.text
-            again = client.post(f"/approvals/{items[0]['id']}/decision", json={"type": "approve"},
-                                headers=auth(role))
+            again = client.post(f"/approvals/{items[0]['id']}/decision", json=decision, headers=auth(role))
             assert again.status_code == 409
         view = client.get(f"/cases/{case_id}", headers=auth(Role.manager)).json()
         kinds = [e["kind"] for e in view["timeline"]]
         assert {"opened", "brief_drafted", "customer_update_approved", "article_published"} <= set(kinds)
+        (published,) = [e["payload"]["published"] for e in view["timeline"] if e["kind"] == "article_published"]
+        assert published["status"] == "approved"
+        if decision["type"] == "edit":
+            assert published["solution"] == SOLUTION
         assert view["case"]["phase"] in ("fcr_watch", "post_resolution")
