@@ -19,6 +19,9 @@ from core.store.records import account_tickets
 from graph.service import CaseService
 from product.clock import Clock
 
+# What the demo's resolver reports when the fix is confirmed (the outreach comment: the case's resolution note).
+RESOLUTION = "Root cause fixed and verified with the customer's admin."
+
 
 def _decide(service: CaseService, case_id: str, decision: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     (pending,) = list_approvals(service.context.engine, case_id=case_id)
@@ -48,8 +51,7 @@ def run_case(service: CaseService, clock: Clock, assessment: RiskAssessment, nam
     show_suggestions(state.get("suggestions", []), state.get("next_actions", {}).get("actions", []))
     started = time.perf_counter()
     _, proposal = _decide(service, case_id, {
-        "type": "edit", "comment": "Root cause fixed and verified with the customer's admin.",
-        "edited_payload": {"body": proposal_body(service, case_id)}})
+        "type": "edit", "comment": RESOLUTION, "edited_payload": {"body": proposal_body(service, case_id)}})
     resolve_s = time.perf_counter() - started
     sent = [o for o in read_outbox(service.context.engine, kind="customer_update") if o["escalation_id"] == case_id]
     console.print(f"[bold]proposed update[/] ({state['customer_update']['source']}): {escape(proposal['subject'])}\n"
@@ -63,7 +65,7 @@ def run_case(service: CaseService, clock: Clock, assessment: RiskAssessment, nam
     console.print(f"[bold]knowledge article draft[/]: {escape(article['title'])}\n"
                   f"  problem: {escape(article['problem'])}\n  solution: {escape(article['solution'])}\n"
                   f"  provenance: {escape(', '.join(article['provenance']))}")
-    _decide(service, case_id, {"type": "approve"})
+    _decide(service, case_id, article_decision(service, case_id))
     console.print(f"article captured into the knowledge base as {article['id']}; FCR watch for 48 h")
     clock.advance(49)
     service.tick()
@@ -72,6 +74,17 @@ def run_case(service: CaseService, clock: Clock, assessment: RiskAssessment, nam
                   f"{escape(case.deescalation_reason or '')}")
     console.print(f"timeline: {len(read_timeline(service.context.engine, case_id))} immutable entries")
     return {"triage_s": triage_s, "outreach_and_article_s": resolve_s}
+
+
+def article_decision(service: CaseService, case_id: str) -> dict[str, Any]:
+    """Approve the article, or, when no resolution evidence supports its solution (only edit/reject are
+    allowed), write the solution the case recorded: the resolver's note."""
+    (pending,) = list_approvals(service.context.engine, case_id=case_id)
+    if "approve" in pending.request.allowed_decisions:
+        return {"type": "approve"}
+    solution = service.state(case_id).get("resolution_note") or RESOLUTION
+    return {"type": "edit", "comment": "The solution is written from the case's resolution.",
+            "edited_payload": {"article": {"solution": solution}}}
 
 
 def proposal_body(service: CaseService, case_id: str) -> str:
