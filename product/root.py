@@ -23,6 +23,7 @@ from core.db import open_database
 from core.models import RiskAssessment
 from core.settings import Settings
 from core.store.detection import latest_assessment
+from graph.drafts import DraftRequests
 from graph.rules_policy import RulesPolicy
 from graph.runtime import CaseRuntime, build_runtime, default_model
 from graph.service import CaseService
@@ -86,9 +87,10 @@ class Product:
 
 def build_product(settings: Settings, *, clock: Clock | None = None, knowledge: KnowledgeBase | None = None,
                   model: ModelPort | None = None, sentiment: SentimentModel | None = None,
-                  immediate_jobs: bool = False, notify_client: Any = None) -> Product:
+                  immediate_jobs: bool = False, notify_client: Any = None,
+                  drafts: DraftRequests | None = None) -> Product:
     """Build the product once. Overrides are for tests, the demo and evals (a fake model, an accelerated
-    clock, jobs run inside `enqueue`)."""
+    clock, jobs run inside `enqueue`, model drafts requested elsewhere than on the job queue)."""
     engine = open_database(settings)
     rules = engine_for(str(settings.rules_dir) if settings.rules_dir else None,
                        str(settings.thresholds_file) if settings.thresholds_file else None)
@@ -112,7 +114,10 @@ def build_product(settings: Settings, *, clock: Clock | None = None, knowledge: 
 
     jobs = JobQueue(make_huey(settings, immediate=immediate_jobs))
     # The model's drafts are jobs; without a model every proposal stays extractive (nothing to queue).
-    drafts = QueuedDrafts(jobs) if model is not None and settings.llm_enabled else None
+    if model is None or not settings.llm_enabled:
+        drafts = None
+    elif drafts is None:
+        drafts = QueuedDrafts(jobs)
     runtime = build_runtime(settings, engine, policy=policy, knowledge=knowledge, model=model, assess=assess,
                             sentiment=reader, clock=clock, drafts=drafts)
     notifier = Notifier(engine, settings.notify_urls, settings.notify_allowed_hosts, client=notify_client)

@@ -48,7 +48,7 @@ def demo(
     seconds: float = typer.Option(40.0, min=5, help="Wall seconds to stream the sample's months of events in."),
 ) -> None:
     """Run the end-to-end demo on the committed sample."""
-    from api.cli.demo_case import run_case
+    from api.cli.demo_case import InlineDrafts, run_case
     from api.cli.demo_live import show_lead_times, stream_sample
     from api.replay import ordered
     from core.kpis import compute_kpis
@@ -78,7 +78,9 @@ def demo(
     with ExitStack() as stack:
         if llm == "embedded" and not _start_model(settings, stack):
             settings = settings.model_copy(update={"llm_enabled": False})
-        product = stack.enter_context(opened_product(settings, clock=clock))
+        # The demo drafts the steps it decides inline (api/cli/demo_case.py) rather than queuing a model
+        # draft for every case the live loop opens: on 2 CPU cores those would stall the stream for minutes.
+        product = stack.enter_context(opened_product(settings, clock=clock, drafts=InlineDrafts()))
         console.print(f"runbooks: {seed_runbooks(product.knowledge).created} seeded; sentiment: "
                       f"{product.sentiment_version}; rules: {product.rules.ruleset.version}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from core.store.approvals import list_approvals
 from core.store.cases import get_escalation, read_timeline
 from core.store.ledger import read_outbox
 from core.store.records import account_tickets
+from graph.model_drafts import apply_model_draft, model_configured
 from graph.service import CaseService
 from product.clock import Clock
 
@@ -23,8 +25,29 @@ from product.clock import Clock
 RESOLUTION = "Root cause fixed and verified with the customer's admin."
 
 
-def _decide(service: CaseService, case_id: str, decision: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+class InlineDrafts:
+    """The demo's `DraftRequests`: it drafts each step it is about to decide inline (`_decide`), so the
+    model never competes with the live loop for the CPU and every draft it shows is one it waited for."""
+
+    def request(self, case_id: str, step: str) -> None:
+        return None  # the draft is made in `_decide`, just before the demo's reviewer answers
+
+
+def _draft_now(service: CaseService, case_id: str, step: str) -> None:
+    if not model_configured(service.context) or not isinstance(service.context.drafts, InlineDrafts):
+        return
+    started = time.perf_counter()
+    outcome = apply_model_draft(service.context, case_id, step)
+    console.print(f"[dim]model draft for {step}: {outcome} ({time.perf_counter() - started:.0f} s)[/]")
+
+
+def _decide(service: CaseService, case_id: str,
+            answer: dict[str, Any] | Callable[[], dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """Answer the pending step; `answer` may be computed from what the inbox shows once the draft is in."""
     (pending,) = list_approvals(service.context.engine, case_id=case_id)
+    _draft_now(service, case_id, pending.step)
+    (pending,) = list_approvals(service.context.engine, case_id=case_id)
+    decision = answer() if callable(answer) else answer
     request = pending.request
     actor = request.assigned_to or "demo reviewer"
     console.print(f"[bold cyan]approval waiting[/]: {request.action} for {actor} ({request.assigned_role.value}); "
@@ -50,7 +73,7 @@ def run_case(service: CaseService, clock: Clock, assessment: RiskAssessment, nam
     state = service.state(case_id)
     show_suggestions(state.get("suggestions", []), state.get("next_actions", {}).get("actions", []))
     started = time.perf_counter()
-    _, proposal = _decide(service, case_id, {
+    _, proposal = _decide(service, case_id, lambda: {
         "type": "edit", "comment": RESOLUTION, "edited_payload": {"body": proposal_body(service, case_id)}})
     resolve_s = time.perf_counter() - started
     sent = [o for o in read_outbox(service.context.engine, kind="customer_update") if o["escalation_id"] == case_id]
@@ -65,7 +88,7 @@ def run_case(service: CaseService, clock: Clock, assessment: RiskAssessment, nam
     console.print(f"[bold]knowledge article draft[/]: {escape(article['title'])}\n"
                   f"  problem: {escape(article['problem'])}\n  solution: {escape(article['solution'])}\n"
                   f"  provenance: {escape(', '.join(article['provenance']))}")
-    _decide(service, case_id, article_decision(service, case_id))
+    _decide(service, case_id, lambda: article_decision(service, case_id))
     console.print(f"article captured into the knowledge base as {article['id']}; FCR watch for 48 h")
     clock.advance(49)
     service.tick()
