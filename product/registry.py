@@ -11,6 +11,8 @@ import importlib
 JOB_MODULES = (
     "product.assess",
     "product.periodic",
+    "product.learning_jobs",
+    "product.sync_jobs",
 )
 
 
