@@ -14,6 +14,7 @@ from api.routes import events, health
 from api.routes import zendesk as zendesk_webhook
 from core.settings import Settings
 from product import Product, build_product
+from product.sync_jobs import start_following
 
 log = logging.getLogger("redaccount.app")
 
@@ -53,6 +54,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await asyncio.to_thread(product.cases.recover)
     if product.settings.jobs_in_api:
         product.jobs.start(product.settings.job_threads)
+        start_following(product)  # helpdesk follow mode for each vendor with credentials set
     async with surface.lifespan(app):
         yield
     product.jobs.stop()

@@ -153,14 +153,3 @@ def run_streams(engine: sa.Engine, vendor: str, streams: Sequence[tuple[Stream, 
         report.streams.append(sync_stream(engine, vendor, stream, mapper, strict, stop))
     report.seconds = time.perf_counter() - started
     return report
-
-
-def follow(run_once: Callable[[], SyncReport], interval_s: float, stop: threading.Event,
-           on_report: Callable[[SyncReport], None] = lambda _r: None) -> None:
-    """Follow mode: sync, wait `interval_s`, sync again, until `stop` is set; a failed run is logged, not fatal."""
-    while not stop.is_set():
-        try:
-            on_report(run_once())
-        except (VendorError, IngestError, SyncBusy) as exc:
-            log.error("sync failed, retrying in %.0fs: %s", interval_s, exc)
-        stop.wait(interval_s)

@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     sync_interval_s: float = Field(default=300.0, gt=0, description="Follow mode: pause between two syncs.")
     sync_max_attempts: int = Field(default=8, ge=1, le=50, description="Tries per request (429, 5xx, network).")
     sync_max_wait_s: float = Field(default=120.0, gt=0, description="Longest single wait between two tries.")
+    refit_interval_s: float = Field(default=86400.0, ge=60,
+                                    description="Refit the reader and risk weights from labels this often (a job).")
+    escalation_meaning: bool = Field(
+        default=False, description="Live detection also reads escalation language by meaning (MiniLM; "
+                                   "docs/deployment.md has its per-message cost). Evals use it regardless.")
 
     @field_validator("webhook_secret", "zendesk_webhook_secret")
     @classmethod

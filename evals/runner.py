@@ -103,11 +103,14 @@ def _every_nth(src: Path, dst: Path, rows: int) -> Path:
     return dst
 
 
-def run_eval(cfg: EvalConfig, settings: Settings | None = None, *, sentiment: Any = None) -> dict[str, Any]:
+def run_eval(cfg: EvalConfig, settings: Settings | None = None, *, sentiment: Any = None,
+             live: Any = None) -> dict[str, Any]:
     """Every metric of the suite as one JSON-able report (charts and files are written by evals.report).
 
-    ``sentiment``: the reader detection replays with; `redaccount eval` passes the operator's active reader
-    (the one every path uses); default: the reader of ``settings``' data dir (the shipped lexicon when fresh).
+    ``live``: the product's `rules.detect.Detection` (`redaccount eval` passes it): the replays then use
+    its reader, thresholds, risk model and escalation-by-meaning setting, the configuration serve, score and
+    the workers run. Without it (standalone runs): ``sentiment`` or the reader of ``settings``' data dir,
+    the default thresholds, and meaning as ``cfg.meaning`` says.
     """
     from agent.sentiment import load_sentiment_model
     from graph.rules_policy import RulesPolicy
@@ -121,7 +124,8 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None, *, sentiment: An
     settings = settings or Settings(data_dir=cfg.out / ".redaccount", llm_enabled=False)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    engine = default_ruleset(settings)
+    engine = live.ruleset if live is not None else default_ruleset(settings)
+    floor = live.review_floor if live is not None else settings.review_confidence_floor
     matcher = compliance_for(engine)
     data_dir = cfg.data_dir if has_public_data(cfg.data_dir) else None
     splits, pools = build_splits(cfg.accounts, cfg.months, data_dir)
@@ -130,13 +134,18 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None, *, sentiment: An
     # Replay on the plain-Python evaluator of the same YAML (differential-tested against durable-rules in
     # tests/rules/test_engine_differential.py); durable-rules' per-fact cost would dominate thousands of
     # assessments without changing one decision. Routing and compliance below use the production engine.
-    th = Thresholds()
-    reader = CachedSentiment(sentiment if sentiment is not None else load_sentiment_model(settings))
-    meaning = EscalationMeaning(th.escalation_prototypes) if cfg.meaning else None
+    if live is not None:
+        th, meaning, risk_model = live.th, live.meaning, live.risk_model
+        reader = CachedSentiment(live.sentiment)
+        cfg.meaning = meaning is not None  # the report says what ran
+    else:
+        th, risk_model = Thresholds(), None
+        reader = CachedSentiment(sentiment if sentiment is not None else load_sentiment_model(settings))
+        meaning = EscalationMeaning(th.escalation_prototypes) if cfg.meaning else None
     runs = {}
     for name, split in splits.items():
         t = time.perf_counter()
-        detector = Detector(th, reader, ReferenceEvaluator(engine.ruleset), settings.review_confidence_floor,
+        detector = Detector(th, reader, ReferenceEvaluator(engine.ruleset), floor, risk_model=risk_model,
                             meaning=meaning)
         runs[name] = replay(detector, split.truth, split.events_by_account(), DEFAULT_END, cfg.months,
                             step=timedelta(hours=cfg.step_hours), features=name == "dev")

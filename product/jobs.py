@@ -134,6 +134,17 @@ class JobQueue:
         except Exception as exc:
             raise JobEngineDown(f"could not schedule {task.name}: {exc}") from exc
 
+    def queued(self, job_ref: Callable[..., Any] | str, **match: Any) -> bool:
+        """Whether the job, with these keyword arguments among its own, waits in the queue or the schedule."""
+        if self.huey.immediate:
+            return False
+        name = self._task(job_ref).name
+        try:
+            waiting = [*self.huey.pending(), *self.huey.scheduled()]
+        except Exception as exc:
+            raise JobEngineDown(f"could not read the queue: {exc}") from exc
+        return any(t.name == name and all(t.kwargs.get(k) == v for k, v in match.items()) for t in waiting)
+
     def pending(self) -> int:
         return 0 if self.huey.immediate else int(self.huey.pending_count())
 

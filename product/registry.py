@@ -12,6 +12,8 @@ JOB_MODULES = (
     "product.assess",
     "product.draft_jobs",
     "product.periodic",
+    "product.learning_jobs",
+    "product.sync_jobs",
 )
 
 

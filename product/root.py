@@ -34,6 +34,7 @@ from product.jobs import JobQueue, make_huey
 from product.notify import Notifier
 from rules.detect import Detection
 from rules.engine import RuleEngine, engine_for
+from rules.thresholds import thresholds_from_settings
 
 log = logging.getLogger("redaccount.product")
 
@@ -85,6 +86,16 @@ class Product:
         self.engine.dispose()
 
 
+def escalation_meaning(settings: Settings) -> Any:
+    """The escalation-by-meaning port when `REDACCOUNT_ESCALATION_MEANING` is on (off by default: MiniLM
+    costs about 45 times the rest of the detector per customer message; docs/deployment.md has the figure)."""
+    if not settings.escalation_meaning:
+        return None
+    from knowledge.escalation_meaning import EscalationMeaning
+
+    return EscalationMeaning(thresholds_from_settings(settings).escalation_prototypes)
+
+
 def build_product(settings: Settings, *, clock: Clock | None = None, knowledge: KnowledgeBase | None = None,
                   model: ModelPort | None = None, sentiment: SentimentModel | None = None,
                   immediate_jobs: bool = False, notify_client: Any = None,
@@ -97,7 +108,7 @@ def build_product(settings: Settings, *, clock: Clock | None = None, knowledge: 
     reader = sentiment if sentiment is not None else load_sentiment_model(settings)
     version = str(getattr(reader, "version", "lexicon"))  # the one place the reader's version is read
     clock = clock or Clock.from_settings(settings)
-    detection = Detection.from_settings(settings, reader, rules)
+    detection = Detection.from_settings(settings, reader, rules, meaning=escalation_meaning(settings))
     detection.rebuild_if_stale(engine)
     policy = RulesPolicy(rules)
     knowledge = knowledge or ChromaKnowledgeBase.from_settings(settings)
@@ -126,6 +137,5 @@ def build_product(settings: Settings, *, clock: Clock | None = None, knowledge: 
                       runtime=runtime, notifier=notifier, jobs=jobs)
     built.append(product)
     jobs.bind(product)
-    log.info("product built", extra={"sentiment": version, "rules": rules.ruleset.version,
-                                      "database": engine.dialect.name})
+    log.info("product built", extra={**detection.config(), "database": engine.dialect.name})
     return product

@@ -36,12 +36,13 @@ def opened_product(settings: Settings | None = None, **build: Any) -> Iterator[P
     """The product for one command, closed after it; a rule file that fails validation is a clear error."""
     from agent.sentiment import ReaderError
     from product import build_product
+    from rules.risk_model import RiskModelError
     from rules.schema import RuleError
     from rules.thresholds import ThresholdsError
 
     try:
         product = build_product(settings or load_settings(), **build)
-    except (RuleError, ThresholdsError) as exc:
+    except (RuleError, ThresholdsError, RiskModelError) as exc:
         err_console.print(f"[red]the rule set failed validation; nothing started:[/red]\n{exc}")
         raise typer.Exit(2) from None
     except ReaderError as exc:

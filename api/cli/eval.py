@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from api.cli.common import console, err_console, load_settings
+from api.cli.common import console, err_console, opened_product
 
 eval_app = typer.Typer(help="Offline evaluation: detection, routing, compliance, briefs, sentiment, knowledge.",
                        invoke_without_command=True)
@@ -53,7 +53,6 @@ def run(
     """Run the evaluation; exits 1 when a gate of evals/thresholds.yaml does not hold."""
     if ctx.invoked_subcommand is not None:
         return
-    from agent.sentiment import load_sentiment_model
     from evals.report import write_all
     from evals.runner import EvalConfig, run_eval
 
@@ -64,9 +63,10 @@ def run(
         raise typer.Exit(2)
     cfg = EvalConfig.preset(full, data_dir=data_dir, out=out, llm=llm, accounts=accounts, capacity=capacity,
                             knowledge=not no_knowledge)
-    with console.status("evaluating ..."):
-        # Detection is replayed with the operator's active reader: the one serve, score and workers use.
-        report = run_eval(cfg, sentiment=load_sentiment_model(load_settings()))
+    with opened_product() as product, console.status("evaluating ..."):
+        # Detection is replayed as serve, score and the workers run it: the product's reader, thresholds,
+        # rule set, risk model and escalation-by-meaning setting.
+        report = run_eval(cfg, live=product.detection)
         paths = write_all(report, out)
     console.print(_table(report))
     console.print(f"wrote {', '.join(str(p) for p in paths)}")
@@ -88,16 +88,15 @@ def sentiment(
                                          help="Also score the shipped lexicon on the same file."),
 ) -> None:
     """Score the active sentiment reader (the one every path uses) on a labelled CSV, as JSON. Fits nothing."""
-    from agent.sentiment import LexiconSentiment, ReaderError, load_sentiment_model
+    from agent.sentiment import LexiconSentiment
     from evals.sentiment import score_csv
 
-    settings = load_settings()
     try:
-        reader = load_sentiment_model(settings)
-        report = score_csv(csv_path, text_column, label_column, reader)
+        with opened_product() as product:
+            report = score_csv(csv_path, text_column, label_column, product.sentiment)
         if compare_default:
             report["shipped_default"] = score_csv(csv_path, text_column, label_column, LexiconSentiment())
-    except (ValueError, ReaderError) as exc:
+    except ValueError as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
     print(json.dumps(report, indent=2))

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import signal
-import threading
-
 import typer
 from rich.text import Text
 
-from api.cli.common import console, fail_cleanly, load_settings
+from api.cli.common import console, fail_cleanly, load_settings, opened_product
 from connectors.http import VendorError
-from connectors.runner import SyncBusy, SyncNotConfigured, follow_vendor, sync_once
+from connectors.runner import SyncBusy, SyncNotConfigured
 from connectors.sync import SyncReport
-from core.db import open_database
 from core.ingest import IngestError
 from core.store.sync_cursors import list_cursors
+from product import JobEngineDown
+from product.sync_jobs import start_following, sync_and_assess
 
 sync_app = typer.Typer(help="Follow Zendesk or Salesforce through their APIs (credentials from settings).",
                        no_args_is_help=True)
@@ -37,16 +35,16 @@ def _print(report: SyncReport) -> None:
 
 def _run(vendor: str, once: bool, strict: bool) -> None:
     settings = load_settings()
-    engine = open_database(settings)
-    with fail_cleanly(SyncNotConfigured, SyncBusy, VendorError, IngestError):
+    with fail_cleanly(SyncNotConfigured, SyncBusy, VendorError, IngestError, JobEngineDown), \
+            opened_product(settings) as product:
         if once:
-            _print(sync_once(engine, settings, vendor, strict))
+            _print(sync_and_assess(product, vendor, strict))
             return
-        stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())  # finish the page in hand, then stop
-        console.print(f"following {vendor} every {settings.sync_interval_s:.0f}s (Ctrl-C stops)")
-        follow_vendor(engine, settings, vendor, stop, strict, on_report=_print)
+        # Follow mode is the `sync_vendor` job: queue it, then work the queue here like a worker does
+        # (serve and `redaccount worker` start the same chain by themselves when credentials are set).
+        start_following(product, [vendor], strict)
+        console.print(f"following {vendor} every {settings.sync_interval_s:.0f}s on the job engine (Ctrl-C stops)")
+        product.jobs.run_worker(settings.job_threads)
 
 
 @sync_app.command("zendesk")
@@ -64,8 +62,8 @@ def sync_salesforce(once: bool = ONCE, strict: bool = STRICT) -> None:
 @sync_app.command("status")
 def sync_status() -> None:
     """Where each stream stands: pages and events stored, newest record time, last run."""
-    engine = open_database(load_settings())
-    cursors = list_cursors(engine)
+    with opened_product() as product:
+        cursors = list_cursors(product.engine)
     if not cursors:
         console.print("no sync has run yet")
     for cursor in cursors:

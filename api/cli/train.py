@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from api.cli.common import console, err_console, load_settings
+from api.cli.common import console, err_console, load_settings, opened_product
 
 train_app = typer.Typer(help="Fit readers from labelled data (a CSV, CSAT comments, reviewer corrections).",
                         no_args_is_help=True)
@@ -95,15 +95,8 @@ def refit() -> None:
 
     Each is activated only if it does not do worse on the held-back part of the labels; prints both results.
     """
-    from agent.sentiment.refit import describe, refit_sentiment
-    from core.db import open_database
-    from rules.thresholds import load_thresholds
-    from rules.weights import describe as describe_weights
-    from rules.weights import refit_risk_weights
+    from product.learning_jobs import refit_models
 
-    settings = load_settings()
-    engine = open_database(settings)
-    with console.status("refitting from the operator's labels ..."):
-        reader = refit_sentiment(settings, engine)
-        weights = refit_risk_weights(engine, load_thresholds(settings.thresholds_file), settings.data_dir)
-    print(json.dumps({"sentiment": describe(reader), "risk_weights": describe_weights(weights)}, indent=2))
+    with opened_product() as product, console.status("refitting from the operator's labels ..."):
+        result = refit_models(product)
+    print(json.dumps(result, indent=2))

@@ -153,6 +153,13 @@ def record_evaluation(engine: sa.Engine, *, kind: str, version: str, metric: str
             activated=activated, detail=detail or {}))
 
 
+def last_evaluation_at(engine: sa.Engine, kind: str) -> datetime | None:
+    """When an evaluation of ``kind`` was last recorded (the scheduled refit's "last run")."""
+    m = t.model_evaluations.c
+    with engine.connect() as c:
+        return c.execute(sa.select(sa.func.max(m.at)).where(m.kind == kind)).scalar()
+
+
 def evaluations(engine: sa.Engine, kind: str, limit: int = 200) -> list[dict[str, Any]]:
     """The latest ``limit`` evaluations of one kind, oldest first."""
     m = t.model_evaluations.c

@@ -1,4 +1,5 @@
-"""Issue 14: serve, score, the workers and eval all read sentiment with the same (active) reader version.
+"""Issues 12 and 14: serve, score, the workers and eval read sentiment with the same (active) reader version
+and judge with the same rule set, risk model and escalation-by-meaning setting (the product's Detection).
 
 Each path is exercised through its own entry point and the version is read from what it produced (the
 persisted windows, the eval JSON), not only from the object it holds. At merge, the composition root
@@ -31,11 +32,16 @@ NEU = ["how do I add a user", "which plan includes sso", "please send the invoic
 
 @pytest.fixture
 def trained(tmp_path: Path) -> tuple[Settings, str, dict[str, str]]:
-    settings = Settings(data_dir=tmp_path / "data", llm_enabled=False, allow_unsigned_events=True)
+    risk_model = tmp_path / "risk_model.yaml"  # a fitted risk model every path must load the same
+    risk_model.write_text("version: rm-test\nintercept: -1.0\nreview_threshold: 0.9\n"
+                          "terms: {log_events: {mean: 0.0, scale: 1.0, weight: 0.1}}\n", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", llm_enabled=False, allow_unsigned_events=True,
+                        risk_model_file=risk_model)
     texts = (NEG + POS + NEU) * 5
     labels = (["negative"] * 3 + ["positive"] * 3 + ["neutral"] * 3) * 5
     model, _ = train_reader(settings, texts, labels, source="test", params={"min_df": 1}, folds=3)
-    env = {"REDACCOUNT_DATA_DIR": str(settings.data_dir), "REDACCOUNT_LLM_ENABLED": "false"}
+    env = {"REDACCOUNT_DATA_DIR": str(settings.data_dir), "REDACCOUNT_LLM_ENABLED": "false",
+           "REDACCOUNT_RISK_MODEL_FILE": str(risk_model)}
     engine = open_database(settings)
     ingest_objects(engine, [account("e-a", "acc-1"), ticket("e-t", "t-1"),
                             message("e-m", "m-1", "Still waiting on a fix, the export is broken.")])
@@ -55,10 +61,12 @@ def test_serve_score_workers_and_eval_use_the_active_reader_version(trained, tmp
     for key, value in env.items():
         monkeypatch.setenv(key, value)
 
-    # score: the CLI reads with the active reader; the persisted windows say which.
+    # score: the CLI reads with the active reader; the persisted windows say which, and the assessments
+    # name the rule set they were judged by.
     result = runner.invoke(cli, ["score", "--json"])
     assert result.exit_code == 0, result.output
     assert _window_readers(settings) == {version}
+    scored_rulesets = {a["ruleset_version"] for a in json.loads(result.stdout)}
 
     # serve: the product the app is built on, its workflow context and its assess hook (what a decision
     # re-assesses with).
@@ -67,6 +75,9 @@ def test_serve_score_workers_and_eval_use_the_active_reader_version(trained, tmp
     served = create_app(settings)
     product = served.state.product
     assert product.sentiment_version == version and product.detection.sentiment.version == version
+    served_config = product.detection.config()
+    assert served_config["reader"] == version and served_config["risk_model"] == "rm-test"
+    assert scored_rulesets == {served_config["ruleset"]}  # score judged by the rule set serve runs
     context = product.cases.context
     assert context.sentiment.version == version
     assert context.assess("acc-1") is not None and _window_readers(settings) == {version}
@@ -78,8 +89,23 @@ def test_serve_score_workers_and_eval_use_the_active_reader_version(trained, tmp
     worker = build_product(settings, immediate_jobs=True)
     try:
         assert worker.sentiment_version == version and worker.cases.context.sentiment.version == version
+        assert worker.detection.config() == served_config  # reader, rule set, risk model, meaning, thresholds
     finally:
         worker.close()
+
+    # eval: `redaccount eval` replays detection with the product's Detection (the replay itself is the
+    # eval suite's business; here only what it is handed).
+    import evals.runner
+
+    handed: list[dict] = []
+
+    def capture(cfg, settings=None, *, sentiment=None, live=None):  # type: ignore[no-untyped-def]
+        handed.append(live.config())
+        raise SystemExit(0)
+
+    monkeypatch.setattr(evals.runner, "run_eval", capture)
+    runner.invoke(cli, ["eval", "--out", str(tmp_path / "eval-out"), "--no-knowledge"])
+    assert handed == [served_config]
 
     # eval: `redaccount eval sentiment` scores with the active reader and says which.
     data = tmp_path / "labelled.csv"

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from connectors.runner import SyncBusy, SyncNotConfigured, follow_vendor, sync_once
+from connectors.runner import SyncBusy, SyncNotConfigured, sync_once
 from core.db.locks import NamedLocks
 from core.ingest import IngestError
 from core.settings import Settings
@@ -116,25 +115,6 @@ def test_wrong_token_is_a_clear_error(engine: sa.Engine, fake, tmp_path: Path) -
     with pytest.raises(Exception, match="401"):
         sync_once(engine, bad, "zendesk", sleep=lambda _s: None)
     assert counts(engine)["events"] == 0
-
-
-def test_follow_mode_syncs_again_until_stopped(engine: sa.Engine, fake, tmp_path: Path) -> None:
-    server, url = fake
-    settings = zendesk_settings(url, tmp_path, sync_interval_s=0.05)
-    stop = threading.Event()
-    reports: list[int] = []
-
-    def on_report(report) -> None:  # type: ignore[no-untyped-def]
-        reports.append(report.written)
-        if len(reports) == 1:
-            server.data.streams["tickets"].append({**server.data.streams["tickets"][-1], "id": 99_999,
-                                                   "_t": server.data.streams["tickets"][-1]["_t"] + 60})
-        if len(reports) == 3:
-            stop.set()
-
-    follow_vendor(engine, settings, "zendesk", stop, on_report=on_report)
-    assert reports[0] > 0 and reports[1] >= 1 and reports[2] == 0  # the new ticket, then nothing new
-    assert counts(engine)["tickets"] == TICKETS + 1
 
 
 def test_a_second_sync_of_the_same_vendor_does_nothing(engine: sa.Engine, fake, tmp_path: Path) -> None:
