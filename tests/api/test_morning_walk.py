@@ -107,7 +107,9 @@ def _check_page(page, name: str, db: str, axe_source: str) -> list[str]:  # type
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         if not page.evaluate("typeof window.axe !== 'undefined'"):
-            page.add_script_tag(content=axe_source)
+            # The pages' CSP (script-src 'self') refuses inline <script> tags, as it should, so axe is run
+            # through the DevTools protocol instead of being added to the page as a script tag.
+            page.evaluate(axe_source + "\n;undefined")
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
         for v in result["violations"]:
             if v["impact"] in ("serious", "critical"):
@@ -126,6 +128,14 @@ def _check_page(page, name: str, db: str, axe_source: str) -> list[str]:  # type
     return problems
 
 
+def _watch_csp(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """Collects the browser's CSP refusals (an inline style or script the page's policy blocked) as problems."""
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(f"CSP refusal on {page.url}: {m.text[:200]}")
+            if "Content Security Policy" in m.text else None)
+    return refused
+
+
 def test_the_morning_walk(walk) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
 
@@ -136,6 +146,7 @@ def test_the_morning_walk(walk) -> None:  # type: ignore[no-untyped-def]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
+        refused = _watch_csp(page)
         page.goto(f"{base}/ui/accounts")
         assert "/ui/login" in page.url
         problems += _check_page(page, "login", db, axe_source)
@@ -186,6 +197,7 @@ def test_the_morning_walk(walk) -> None:  # type: ignore[no-untyped-def]
         if page.goto(f"{base}/ui/dashboard").status == 200:  # only for roles that read KPIs
             problems += _check_page(page, "dashboard", db, axe_source)
         browser.close()
+    problems += refused
     decided = get_approval(engine, update.id)
     assert decided.decision and decided.decision.type == "edit"
     assert decided.decision.edited_payload == {"subject": "SSO for EU users: new metadata and a call tomorrow"}
@@ -204,6 +216,7 @@ def test_the_manager_pages_are_accessible(walk) -> None:  # type: ignore[no-unty
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
+        refused = _watch_csp(page)
         page.goto(f"{base}/ui/login")
         page.fill("#api_key", MANAGER_KEY)
         page.click("button[type=submit]")
@@ -217,4 +230,5 @@ def test_the_manager_pages_are_accessible(walk) -> None:  # type: ignore[no-unty
         page.goto(f"{base}/ui/accounts?band=red")
         problems += _check_page(page, "manager-accounts-red", db, axe_source)
         browser.close()
+    problems += refused
     assert not problems, "\n".join(problems)
