@@ -84,6 +84,11 @@ def extractive_brief(ctx: CaseContext, redactions: dict[str, str], note: str) ->
     later = [m for m in customer if last_support is None or m.at > last_support.at]
     results = _said("Customer since", best_sentence(later[-2:])) if last_support and later else None
     if results is None:
+        # No reaction since the last support action (or none on this ticket): quote the customer's latest
+        # content instead of asserting an absence that no cited message can show.
+        anywhere = customer or [m for m in ctx.messages if m.side == AuthorSide.customer]
+        results = _said("Customer (no reaction since)", best_sentence(anywhere[-2:])) if anywhere else None
+    if results is None:
         results = Statement(text="No customer reaction since the last support action." if customer
                             else "No customer message in the recent window.",
                             citations=[customer[-1].ref] if customer else anchors[:1])

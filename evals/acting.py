@@ -21,6 +21,7 @@ import statistics
 from datetime import datetime, timedelta
 from typing import Any
 
+from evals.detection import curve_from_peaks
 from evals.replay import AccountRun, Point
 
 HORIZON = timedelta(days=30)
@@ -109,14 +110,7 @@ def score_pr_curve(runs: list[AccountRun], key: str = "score") -> list[dict[str,
         stop = _deadline(run)
         values = [getattr(p, key) or 0.0 for p in run.points if stop is None or p.at < stop]
         peaks.append((max(values, default=0.0), run.truth.at_risk))
-    positives = sum(y for _, y in peaks)
-    curve = []
-    for t in sorted({s for s, _ in peaks if s > 0}, reverse=True):
-        tp = sum(1 for s, y in peaks if s >= t and y)
-        fp = sum(1 for s, y in peaks if s >= t and not y)
-        curve.append({"threshold": round(t, 4), "precision": round(tp / (tp + fp), 4),
-                      "recall": round(tp / positives, 4) if positives else 0.0})
-    return curve
+    return curve_from_peaks(peaks)
 
 
 def labelled_points(runs: list[AccountRun]) -> list[tuple[Point, int]]:

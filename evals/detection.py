@@ -84,13 +84,17 @@ def confusion(runs: list[AccountRun], family: str | None = None, threshold: floa
 
 def pr_curve(runs: list[AccountRun], family: str | None = None) -> list[dict[str, float]]:
     """Precision and recall when an account is flagged at peak score >= t, for every distinct peak t."""
-    peaks = [(run.peak(family), run.truth.at_risk) for run in runs]
-    positives = sum(p for _, p in peaks)
+    return curve_from_peaks([(run.peak(family), run.truth.at_risk) for run in runs], digits=3)
+
+
+def curve_from_peaks(peaks: list[tuple[float, bool]], digits: int = 4) -> list[dict[str, float]]:
+    """Precision and recall of "peak >= t" over (peak, escalated) pairs, for every distinct positive peak t."""
+    positives = sum(y for _, y in peaks)
     curve = []
     for t in sorted({s for s, _ in peaks if s > 0}, reverse=True):
-        tp = sum(1 for s, p in peaks if s >= t and p)
-        fp = sum(1 for s, p in peaks if s >= t and not p)
-        curve.append({"threshold": round(t, 3), "precision": round(tp / (tp + fp), 4),
+        tp = sum(1 for s, y in peaks if s >= t and y)
+        fp = sum(1 for s, y in peaks if s >= t and not y)
+        curve.append({"threshold": round(t, digits), "precision": round(tp / (tp + fp), 4),
                       "recall": round(tp / positives, 4) if positives else 0.0})
     return curve
 

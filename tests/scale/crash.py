@@ -6,7 +6,8 @@ SIGKILLs a random worker every 0.4-1.6 s (and, every `group_every` kills, the su
 workers at once, after which the server is started again):
 
 - a case starter opening one Red case after another (POST /cases, retried until answered);
-- two reviewers listing the inbox and approving every pending step, racing each other (one wins, 409);
+- two reviewers listing the inbox and approving every pending step (editing in the solution of an article
+  draft that offers only edit/reject), racing each other (one wins, 409);
 - a webhook sender posting signed deliveries of fresh events, re-sent after a lost answer.
 
 When the kills are done it waits for the work to finish, stops the server and checks, in-process:
@@ -70,6 +71,17 @@ def decider_headers(request: dict[str, Any]) -> dict[str, str]:
         return {"X-API-Key": person_key(request["assigned_to"])}
     role = Role(request["assigned_role"])
     return {"X-API-Key": KEYS[Role.manager if role == Role.admin else role]}
+
+
+def decision_for(request: dict[str, Any]) -> dict[str, Any]:
+    """Approve; where approving is not allowed (an article draft whose solution no evidence supports offers
+    only edit/reject), the reviewer writes the solution: an edit, which is applied like an approval."""
+    if "approve" in request.get("allowed_decisions", ["approve"]):
+        return {"type": "approve"}
+    return {"type": "edit", "comment": "The solution is written by the reviewer.",
+            "edited_payload": {"article": {"solution": "Reset the EU SSO certificate; verified with the admin."}}}
+
+
 STEPS_PER_CASE = 3  # validate_brief, send_customer_update, publish_article
 
 
@@ -151,8 +163,8 @@ def _reviewer(base: str, shared: _Shared, seed: int) -> None:
             pending = r.json()
             rng.shuffle(pending)
             for item in pending:
-                r = _call(client, shared, "POST", f"/approvals/{item['id']}/decision", json={"type": "approve"},
-                          headers=decider_headers(item["request"]))
+                r = _call(client, shared, "POST", f"/approvals/{item['id']}/decision",
+                          json=decision_for(item["request"]), headers=decider_headers(item["request"]))
                 if r is None:
                     continue
                 with shared.lock:
@@ -372,14 +384,21 @@ def _check_detection(engine: sa.Engine, settings: Settings, report: CrashReport,
                      outbox: list[Any]) -> None:
     """Live detection ran in the killed workers: every accepted event is folded once into its window (the
     marks a kill left are folded by a sweep now), and no notification exists without its case."""
+    from agent.sentiment import load_sentiment_model
     from core.events import account_of
-    from core.store.detection import pending_count
+    from core.store.detection import pending_count, stale_window_count
+    from product.root import escalation_meaning
     from rules.detect import Detection
     from rules.engine import engine_for
-    from rules.signals.lexicon import LexiconSentiment
 
     report.detection_marks_swept = pending_count(engine)
-    Detection.from_settings(settings, LexiconSentiment(), engine_for()).assess_all(engine)
+    # The served product's detection (its reader, rules, meaning): windows under another digest would be
+    # forgotten and every event folded again here, which would hide a double or a missing fold.
+    detection = Detection.from_settings(settings, load_sentiment_model(settings), engine_for(),
+                                        meaning=escalation_meaning(settings))
+    if stale := stale_window_count(engine, detection.digest):
+        report.problems.append(f"{stale} detection windows built under another configuration than the product's")
+    detection.assess_all(engine)
     with engine.connect() as c:
         rows = c.execute(sa.select(t.events.c.event_id, t.events.c.type, t.events.c.occurred_at, t.events.c.source,
                                    t.events.c.payload)).all()

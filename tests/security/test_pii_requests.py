@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from agent.context import CaseContext, CaseMessage
+from agent.context import CaseContext, CaseMessage, ResolutionEvidence
 from agent.drafting import draft_brief, draft_customer_update, extract_knowledge, propose_next_actions
 from agent.llm import ChatModelPort
 from core.models import AuthorSide, Evidence, RiskSignal
@@ -107,10 +107,11 @@ def test_no_pii_in_any_model_request(recorder: tuple[str, list[bytes]], tmp_path
     ctx = _context()
     outputs = [draft_brief(ctx, port, settings), propose_next_actions(ctx, port, settings),
                draft_customer_update(ctx, port, settings),
-               extract_knowledge(ctx, port, settings, resolution_note=f"Refunded to {PII['iban'][0]}; "
-                                                                      f"told {PII['email'][1]}")]
-    assert [o.source for o in outputs] == ["model"] * 4  # the requests really went through the HTTP port
-    assert len(bodies) == 4
+               extract_knowledge(ctx, port, settings, resolution=[ResolutionEvidence(
+                   ref=ctx.messages[-1].ref, text=f"Refunded to {PII['iban'][0]}; told {PII['email'][1]}")])]
+    # Every draft really asked the model over HTTP (the canned answers may then fail the grounding checks
+    # and fall back to extractive, issue 13; what is checked here is what was sent).
+    assert len(outputs) == 4 and len(bodies) == 4
     checked = 0
     for raw in bodies:
         text = raw.decode("utf-8")
