@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from agent.sentiment.refit import describe, refit_sentiment
-from core.store.labels import last_evaluation_at
+from core.store.labels import has_learning_material, last_evaluation_at
 from product.jobs import job
 from rules.thresholds import load_thresholds
 from rules.weights import describe as describe_weights
@@ -37,6 +37,10 @@ def refit_models(product: Product) -> dict[str, Any]:
 
 
 def refit_is_due(product: Product, now: datetime | None = None) -> bool:
+    """Due when the last refit is older than the interval and there is something to learn from (a fresh
+    store with no labels, CSAT comments or closed cases records nothing)."""
+    if not has_learning_material(product.engine):
+        return False
     last = last_evaluation_at(product.engine, "sentiment")
     now = now or datetime.now(UTC)
     return last is None or now - last >= timedelta(seconds=product.settings.refit_interval_s)

@@ -89,6 +89,16 @@ class RatedComment:
     created_at: datetime
 
 
+def has_learning_material(engine: sa.Engine) -> bool:
+    """Whether anything a refit learns from exists: an operator label, a CSAT comment or a closed case."""
+    c_ = t.csat_responses.c
+    probes = [sa.select(t.operator_labels.c.id).limit(1),
+              sa.select(c_.id).where(c_.comment.is_not(None), sa.func.length(sa.func.trim(c_.comment)) > 0).limit(1),
+              sa.select(t.escalations.c.id).where(t.escalations.c.closed_at.is_not(None)).limit(1)]
+    with engine.connect() as c:
+        return any(c.execute(q).first() is not None for q in probes)
+
+
 def rated_comments(engine: sa.Engine) -> list[RatedComment]:
     """CSAT responses that carry a comment (the customer's own words with their own rating)."""
     c_ = t.csat_responses.c
