@@ -189,7 +189,7 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None, *, sentiment: An
     for account, events in splits["test"].events_by_account().items():
         customer_texts[account] = [e.payload.text for e in events
                                    if e.type == "message.created" and e.payload.author_side.value == "customer"]
-    comp = compliance.compliance_metrics(matcher.match_text, [x.term for x in engine.ruleset.terms],
+    comp = compliance.compliance_metrics(matcher.match_text, compliance.plantable_terms(engine.ruleset),
                                          splits["test"].truth, customer_texts)
     comp["matcher"] = "rules/engine.py (durable-rules) behind the detector's exact ASCII prefilter"
     comp["independent"] = independent_metrics(matcher.match_text)

@@ -23,6 +23,7 @@ from typing import Any
 
 from durable import engine as durable_engine
 
+from rules.compliance_context import apply_contexts
 from rules.decisions import ComplianceHit, Decisions, decide
 from rules.loader import RuleSet, load_ruleset
 from rules.reference import sort_hits
@@ -174,6 +175,7 @@ class RuleEngine:
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
         self._terms = {term.key: term for term in ruleset.terms}
+        self._by_written = {(term.rule_id, term.term): term for term in ruleset.terms}
         self._max_tokens = max((len(t.normalised.split(" ")) for t in ruleset.terms), default=1)
         definitions = compile_ruleset(ruleset)
         self._names = {name.split("_")[1]: name for name in definitions}
@@ -202,7 +204,9 @@ class RuleEngine:
         return decide(self.ruleset, facts, self.fire)
 
     def match_text(self, text: str) -> list[ComplianceHit]:
-        """Compliance hits in `text`, with spans and quotes from the original text."""
+        """Compliance hits in `text` that stand in their context, with spans and quotes from the original
+        text. Terms are matched here by durable-rules; the YAML's contexts then decide which hits stand
+        (rules/compliance_context.py, shared with the reference evaluator)."""
         norm = normalise(text)
         grams = token_ngrams(norm.text, self._max_tokens)
         keys: set[str] = set()
@@ -223,7 +227,7 @@ class RuleEngine:
                         span=(begin, end), quote=text[begin:end],
                     )
                 )
-        return sort_hits(hits)
+        return apply_contexts(text, sort_hits(hits), self._by_written, self.ruleset.contexts)
 
 
 def engine_for(rules_dir: str | None = None, thresholds_file: str | None = None) -> RuleEngine:
