@@ -9,7 +9,8 @@ around it change:
   document or page ("our GDPR page").
 "Near" is counted in tokens of the normal form, inside the hit's sentence only: `before` tokens before
 the hit's first token and `after` tokens after its last. A cue that overlaps the hit itself is ignored
-(the term "no backup" is not negated by its own "no").
+(the term "no backup" is not negated by its own "no"). A `same_clause` context also needs no clause mark
+(, : ( ) or a dash) between cue and hit: "No, GDPR applies" is not "no GDPR".
 
 Both evaluators (the durable-rules adapter and the plain-Python reference) pass their raw hits through
 `apply_contexts`, so what stands is decided by the YAML alone and identically in both.
@@ -29,6 +30,7 @@ from rules.text import normalise
 # end one (mail wraps lines mid-sentence), nor does a colon: it usually introduces what the sentence is
 # about ("Data loss: the records are gone").
 _SENTENCE_END = re.compile(r"[.!?;]+\s+|\n\s*\n\s*")
+_CLAUSE_MARK = re.compile(r"[,:()\u2013\u2014]|\s-\s")
 
 
 def sentence_bounds(text: str) -> list[int]:
@@ -46,9 +48,34 @@ def _sentence(bounds: list[int], start: int, end: int, length: int) -> tuple[int
     return first, last
 
 
-def _cue_near(tokens: list[str], first: int, last: int, context: Context) -> bool:
-    """Whether a cue of `context` ends within `before` tokens of tokens[first] or starts within `after`
-    tokens of tokens[last - 1] (first..last is the hit, end exclusive)."""
+class _Sentence:
+    """One sentence's tokens (normal form) and each token's original (start, end) offsets."""
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self.text = text
+        norm = normalise(text[start:end])
+        self.tokens: list[str] = []
+        self.spans: list[tuple[int, int]] = []
+        position = 1  # the normal form is padded with one leading space
+        for token in norm.text.split():
+            begin, stop = norm.original_span(position, position + len(token))
+            self.tokens.append(token)
+            self.spans.append((start + begin, start + stop))
+            position += len(token) + 1
+
+    def index_at(self, offset: int) -> int:
+        """Index of the first token starting at or after the original `offset`."""
+        return bisect.bisect_left([s for s, _ in self.spans], offset)
+
+    def clause_break(self, left: int, right: int) -> bool:
+        """Whether a clause mark lies between token `left` (ending first) and token `right`."""
+        return bool(_CLAUSE_MARK.search(self.text, self.spans[left][1], self.spans[right][0]))
+
+
+def _cue_near(sentence: _Sentence, first: int, last: int, context: Context) -> bool:
+    """Whether a cue of `context` ends within `before` tokens of token `first` or starts within `after`
+    tokens of token `last - 1` (first..last is the hit, end exclusive)."""
+    tokens = sentence.tokens
     lo, hi = max(0, first - context.before), min(len(tokens), last + context.after)
     for cue in context.cues:
         size = len(cue)
@@ -56,10 +83,12 @@ def _cue_near(tokens: list[str], first: int, last: int, context: Context) -> boo
             if tuple(tokens[at : at + size]) != cue:
                 continue
             end = at + size
-            if end <= first and end > first - context.before:
-                return True
-            if at >= last and at < last + context.after:
-                return True
+            if first - context.before < end <= first:
+                if not (context.same_clause and sentence.clause_break(end - 1, first)):
+                    return True
+            if last <= at < last + context.after:
+                if not (context.same_clause and sentence.clause_break(last - 1, at)):
+                    return True
     return False
 
 
@@ -72,7 +101,7 @@ def apply_contexts(text: str, hits: Sequence[ComplianceHit], terms: Mapping[tupl
     if not contexts or not hits:
         return list(hits)
     bounds = sentence_bounds(text)
-    cache: dict[tuple[int, int], list[str]] = {}
+    cache: dict[tuple[int, int], _Sentence] = {}
     kept = []
     for hit in hits:
         term = terms[(hit.rule_id, hit.term)]
@@ -80,12 +109,12 @@ def apply_contexts(text: str, hits: Sequence[ComplianceHit], terms: Mapping[tupl
             kept.append(hit)
             continue
         s0, s1 = _sentence(bounds, hit.span[0], hit.span[1], len(text))
-        tokens = cache.setdefault((s0, s1), normalise(text[s0:s1]).text.split())
-        first = len(normalise(text[s0 : hit.span[0]]).text.split())
+        sentence = cache.get((s0, s1)) or cache.setdefault((s0, s1), _Sentence(text, s0, s1))
+        first = sentence.index_at(hit.span[0])
         last = first + term.tokens
-        if term.needs and not any(_cue_near(tokens, first, last, contexts[n]) for n in term.needs):
+        if term.needs and not any(_cue_near(sentence, first, last, contexts[n]) for n in term.needs):
             continue
-        if any(_cue_near(tokens, first, last, contexts[n]) for n in term.unless):
+        if any(_cue_near(sentence, first, last, contexts[n]) for n in term.unless):
             continue
         kept.append(hit)
     return kept

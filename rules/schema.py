@@ -116,6 +116,7 @@ class ContextSpec(Strict):
     description: str = Field(min_length=1, max_length=300)
     before: int = Field(ge=0, le=MAX_CONTEXT_WINDOW)
     after: int = Field(ge=0, le=MAX_CONTEXT_WINDOW)
+    same_clause: bool = Field(default=False, description="A cue counts only with no , : ( ) or dash between it and the hit.")
     cues: list[str] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -380,6 +381,7 @@ class Context:
     before: int
     after: int
     cues: tuple[tuple[str, ...], ...]
+    same_clause: bool = False
 
 
 def check_terms(rules: list[ComplianceRule], file: str, max_chars: int) -> tuple[list[Term], list[RuleError]]:
@@ -422,7 +424,7 @@ def check_contexts(specs: dict[str, ContextSpec], rules: list[ComplianceRule], f
                 errors.append(BadTermError(f"cue {cue!r} normalises to {normalised!r}, already a cue of {name!r}", **where))
             else:
                 cues[tuple(normalised.split(" "))] = None
-        contexts[name] = Context(name, spec.before, spec.after, tuple(cues))
+        contexts[name] = Context(name, spec.before, spec.after, tuple(cues), spec.same_clause)
     for rule_index, rule in enumerate(rules):
         named = [(f"rules[{rule_index}].unless[{i}]", n) for i, n in enumerate(rule.unless)]
         named += [(f"rules[{rule_index}].qualified[{q}].needs[{i}]", n)
