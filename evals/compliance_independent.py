@@ -19,15 +19,28 @@ import yaml
 SET = Path(__file__).parent / "compliance_set.yaml"
 # The set the rules were tuned on (different sentences, same format); reported next to SET, never instead.
 DEV = Path(__file__).parent / "compliance_dev.yaml"
+# Written after the rules were tuned, by someone who never saw the rules, SET or DEV (its header says how):
+# the only blind measure. Its own format (`expected: flag|ignore`, `language`) is read as the others'.
+BLIND = Path(__file__).parent / "compliance_blind.yaml"
+_EXPECTED = {"flag": True, "ignore": False}
 
 
 def load_set(path: Path = SET) -> list[dict[str, Any]]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    items = data["items"]
+    items = [_common_form(item, path) for item in data["items"]]
     for item in items:
         if not {"lang", "category", "expect", "text"} <= set(item):
             raise ValueError(f"{path}: item needs lang, category, expect, text: {item}")
     return items
+
+
+def _common_form(item: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The blind set's `expected`/`language` fields as the other sets' `expect`/`lang`."""
+    if "expected" not in item:
+        return item
+    if item["expected"] not in _EXPECTED:
+        raise ValueError(f"{path}: expected must be flag or ignore: {item}")
+    return {**item, "expect": _EXPECTED[item["expected"]], "lang": item.get("language")}
 
 
 def independent_metrics(match: Callable[[str], Sequence[Any]], path: Path = SET) -> dict[str, Any]:

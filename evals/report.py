@@ -50,6 +50,8 @@ def headline(report: dict[str, Any]) -> dict[str, float | None]:
         "detection.dev_tuned_lead_time_median_h": _get(report, *tuned, "lead_time_hours", "median"),
         "compliance.independent_recall": _get(report, "compliance", "independent", "recall"),
         "compliance.independent_precision": _get(report, "compliance", "independent", "precision"),
+        "compliance.blind_recall": _get(report, "compliance", "blind", "recall"),
+        "compliance.blind_precision": _get(report, "compliance", "blind", "precision"),
         "routing.seed_scenario_accuracy": _get(report, "routing", "seed_expectations", "scenario_accuracy"),
         "compliance.recall": _get(report, "compliance", "recall"),
         "compliance.precision": _get(report, "compliance", "precision"),
@@ -279,6 +281,13 @@ def _independent_md(report: dict[str, Any]) -> list[str]:
                    f"languages): recall {_fmt(ind['recall'])}, precision {_fmt(ind['precision'])}; by language "
                    f"{ind['recall_by_language']}; by category {ind['recall_by_category']}. Misses: "
                    f"{'; '.join(ind['misses'][:12])}. False hits: {'; '.join(ind['false_hits'][:8])}.")
+    blind = _get(report, "compliance", "blind")
+    if blind:
+        out.append(f"- Compliance, blind set (written by someone who never saw the rules or the other sets; "
+                   f"{blind['positives']} must-flag, {blind['negatives']} harmless): recall {_fmt(blind['recall'])}, "
+                   f"precision {_fmt(blind['precision'])}; by language {blind['recall_by_language']}; by category "
+                   f"{blind['recall_by_category']}. Misses: {'; '.join(blind['misses'][:12])}. "
+                   f"False hits: {'; '.join(blind['false_hits'][:8])}.")
     dev = _get(report, "compliance", "dev")
     if dev:
         out.append(f"- Compliance, dev set the rules were tuned on ({dev['positives']} must-flag, {dev['negatives']} "

@@ -17,6 +17,7 @@ from typing import Any
 from core.sample import DEFAULT_END
 from core.settings import Settings
 from evals import briefs, compliance, detection, drafting, routing
+from evals.compliance_independent import BLIND as COMPLIANCE_BLIND
 from evals.compliance_independent import DEV as COMPLIANCE_DEV
 from evals.compliance_independent import independent_metrics
 from evals.product_eval import product_section
@@ -195,6 +196,7 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None, *, sentiment: An
     comp["matcher"] = "rules/engine.py (durable-rules) behind the detector's exact ASCII prefilter"
     comp["independent"] = independent_metrics(matcher.match_text)
     comp["dev"] = independent_metrics(matcher.match_text, COMPLIANCE_DEV)
+    comp["blind"] = independent_metrics(matcher.match_text, COMPLIANCE_BLIND)
     route["seed_expectations"] = routing_expectations(engine)
     _timed(timings, "compliance", t)
 

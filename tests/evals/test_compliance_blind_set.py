@@ -67,3 +67,27 @@ def test_all_seven_languages_present(items: list[dict]) -> None:
     # The brief asks for at least 5 messages in each non-English language.
     for language in LANGUAGES - {"en"}:
         assert languages[language] >= 5, language
+
+
+def test_the_scorer_reads_the_blind_format_as_the_other_sets(tmp_path):
+    from evals.compliance_independent import BLIND, independent_metrics, load_set
+
+    items = load_set(BLIND)
+    assert {i["expect"] for i in items} == {True, False} and all(i["lang"] for i in items)
+    mini = tmp_path / "mini.yaml"
+    mini.write_text("version: 1\nitems:\n"
+                    "  - {id: b1, text: 'we will sue', expected: flag, category: legal_threat, language: en}\n"
+                    "  - {id: b2, text: 'hello', expected: ignore, category: ordinary, language: en}\n")
+    scored = independent_metrics(lambda text: ["hit"] if "sue" in text else [], mini)
+    assert (scored["tp"], scored["fp"], scored["fn"], scored["tn"]) == (1, 0, 0, 1)
+
+
+def test_a_blind_item_with_an_unknown_expectation_is_refused(tmp_path):
+    import pytest
+
+    from evals.compliance_independent import load_set
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nitems:\n  - {id: b1, text: x, expected: maybe, category: c, language: en}\n")
+    with pytest.raises(ValueError, match="flag or ignore"):
+        load_set(bad)
