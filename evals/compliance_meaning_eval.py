@@ -22,7 +22,8 @@ import json
 import random
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,26 @@ def choose_threshold(conf: list[float], labels: list[int]) -> tuple[float | None
     rows = [{"threshold": t, **_pr([c >= t for c in conf], labels)} for t in GRID]
     ok = [r for r in rows if r["precision"] is not None and r["precision"] >= MIN_PRECISION]
     return (min(r["threshold"] for r in ok) if ok else None), rows
+
+
+@dataclass(frozen=True)
+class ReviewHit:
+    """A meaning-stage proposal shown where a rule hit would be (its `term` says it is one, and how sure)."""
+
+    term: str
+
+
+def with_meaning(match: Callable[[str], Sequence[Any]], stage: Any) -> Callable[[str], Sequence[Any]]:
+    """Rules first; a text they do not match counts as flagged when the stage proposes it (a review)."""
+
+    def both(text: str) -> Sequence[Any]:
+        hits = match(text)
+        if hits:
+            return hits
+        proposal = stage.propose([text])[0]
+        return [ReviewHit(f"~meaning {proposal.confidence:.2f}")] if proposal is not None else []
+
+    return both
 
 
 def real_texts(data_dir: Path, per_source: int | None = None) -> dict[str, list[tuple[str, str]]]:
