@@ -3,8 +3,9 @@
 The word rules (rules/definitions/compliance.yaml) catch regulatory vocabulary; customers describing an
 incident in plain words ("your report went to the wrong client with our patients' addresses") use none of
 it. This stage embeds each sentence of a customer message with the shipped int8 MiniLM (no download) and
-scores it with a logistic regression fitted at start-up on the rules' dev set (evals/compliance_dev.yaml)
-plus the plain-words sentences in knowledge/assets/compliance_meaning.yaml. A sentence scoring at least
+scores it with a logistic regression fitted at start-up on the rules' dev set (evals/compliance_dev.yaml),
+the plain-words sentences in knowledge/assets/compliance_meaning.yaml and 400 real harmless banking
+queries (knowledge/assets/compliance_meaning_banking77.yaml). A sentence scoring at least
 `threshold` becomes a *proposal*: (confidence, evidence quote, its offsets). The detector only asks for
 proposals on texts the rules did not match, and a proposal can only raise a review item for a person: it
 is not a compliance hit, the rules never see it, so it changes no tier, route or band. The message text
@@ -26,10 +27,12 @@ import numpy as np
 import yaml
 
 ASSET = Path(__file__).parent / "assets" / "compliance_meaning.yaml"
+# 400 real, harmless banking queries (banking77 test split, CC BY 4.0; the file's header says how drawn).
+REAL_HARMLESS = Path(__file__).parent / "assets" / "compliance_meaning_banking77.yaml"
 DEV_SET = Path(__file__).resolve().parents[1] / "evals" / "compliance_dev.yaml"
 # Chosen on dev only (out-of-fold probabilities of the training pool: the lowest threshold whose proposals
 # are at least 90 % concerns); evals/compliance_meaning_eval.py recomputes it.
-DEFAULT_THRESHOLD = 0.80
+DEFAULT_THRESHOLD = 0.95
 # A regularised fit: a few hundred 384-d examples, so a strong prior keeps it from memorising wording.
 C = 16.0
 _SENTENCE = re.compile(r"[^.!?\n;]+[.!?;]*")
@@ -51,11 +54,17 @@ class Proposal:
     end: int
 
 
-def training_examples(asset: Path = ASSET, dev: Path | None = DEV_SET) -> tuple[list[str], list[int]]:
-    """(texts, labels) the stage is fitted on: the asset's sentences plus the dev set's items (1 = concern)."""
+def training_examples(asset: Path = ASSET, dev: Path | None = DEV_SET,
+                      real: Path | None = REAL_HARMLESS) -> tuple[list[str], list[int]]:
+    """(texts, labels) the stage is fitted on (1 = concern): the asset's sentences, the real harmless
+    queries, then the dev set's items (last, so evaluations can find them)."""
     data = yaml.safe_load(asset.read_text(encoding="utf-8"))
     texts = [str(t) for t in data["concern"]] + [str(t) for t in data["harmless"]]
     labels = [1] * len(data["concern"]) + [0] * len(data["harmless"])
+    if real is not None:
+        extra = [str(t) for t in yaml.safe_load(real.read_text(encoding="utf-8"))["harmless"]]
+        texts += extra
+        labels += [0] * len(extra)
     if dev is not None and dev.exists():
         for item in yaml.safe_load(dev.read_text(encoding="utf-8"))["items"]:
             texts.append(str(item["text"]))
