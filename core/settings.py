@@ -32,6 +32,9 @@ class Settings(BaseSettings):
 
     llm_base_url: str = Field(default=f"http://127.0.0.1:{DEFAULT_LLM_PORT}/v1")
     llm_model: str = Field(default="qwen2.5-coder-1.5b-instruct-q4_k_m")
+    llm_embedded: Literal["1.5b", "0.5b"] = Field(
+        default="1.5b", description="Which embedded model `redaccount llm serve` runs: 1.5b (default) or the "
+        "faster, weaker 0.5b sibling (`pip install '.[llm-small]'`); compared in docs/models.md.")
     llm_api_key: SecretStr = Field(default=SecretStr("local-no-key"))
     llm_enabled: bool = Field(default=True, description="False: never call a model; briefs are extractive.")
     llm_timeout_s: float = Field(default=60.0, gt=0)

@@ -56,6 +56,21 @@ NEAR_MISSES = (
 )
 
 
+def plantable_terms(ruleset: Any) -> list[str]:
+    """What the planted check plants for a loaded rule set: every plain term as written, and every
+    qualified term next to the first cue of its first needed context (before the term when that context
+    looks before it, else after), since a qualified term alone must not fire."""
+    out = []
+    for term in ruleset.terms:
+        if not term.needs:
+            out.append(term.term)
+            continue
+        context = ruleset.contexts[term.needs[0]]
+        cue = " ".join(context.cues[0])
+        out.append(f"{cue} {term.term}" if context.before else f"{term.term} {cue}")
+    return out
+
+
 def planted(terms: Sequence[str]) -> list[tuple[str, str, str]]:
     """(category, term, text) for every term in every context and disguise."""
     out = []

@@ -4,6 +4,7 @@ The set is written from regulatory and legal vocabulary in several languages, no
 with harmless-context negatives. The matcher is the production one (the rule engine behind the
 detector's prefilter). The existing planted-term check (evals/compliance.py) stays as a regression
 guard for the matcher's normalisation; this one says how well the rules cover what customers write.
+The same scorer reads the dev set (DEV) the rules were tuned on; only SET is the independent measure.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any
 import yaml
 
 SET = Path(__file__).parent / "compliance_set.yaml"
+# The set the rules were tuned on (different sentences, same format); reported next to SET, never instead.
+DEV = Path(__file__).parent / "compliance_dev.yaml"
 
 
 def load_set(path: Path = SET) -> list[dict[str, Any]]:

@@ -299,6 +299,10 @@ def _independent_md(report: dict[str, Any]) -> list[str]:
                    f"languages): recall {_fmt(ind['recall'])}, precision {_fmt(ind['precision'])}; by language "
                    f"{ind['recall_by_language']}; by category {ind['recall_by_category']}. Misses: "
                    f"{'; '.join(ind['misses'][:12])}. False hits: {'; '.join(ind['false_hits'][:8])}.")
+    dev = _get(report, "compliance", "dev")
+    if dev:
+        out.append(f"- Compliance, dev set the rules were tuned on ({dev['positives']} must-flag, {dev['negatives']} "
+                   f"harmless; not an independent measure): recall {_fmt(dev['recall'])}, precision {_fmt(dev['precision'])}.")
     if seed:
         failed = [f"{r['id']}: {', '.join(r['failures'])}" for r in seed["rows"] if r["failures"]]
         out.append(f"- Routing against the seed protocol's text ({seed['scenarios']} scenarios): "

@@ -1,7 +1,8 @@
 """Routing against expectations written from the seed protocol's text (evals/routing_set.yaml).
 
 Each scenario's facts go through the production rule engine's `evaluate`; a scenario passes when every
-expectation it states holds (tier, roles that must be on the case, roles that must not, CSM review).
+expectation it states holds (tier, tiers it must not be, roles that must be on the case, roles that must
+not, CSM review).
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ def routing_expectations(engine: Any, path: Path = SET) -> dict[str, Any]:
         failures = []
         if "tier" in sc and tier != sc["tier"]:
             failures.append(f"tier {tier}, expected {sc['tier']}")
+        failures += [f"tier {tier}, which the seed gives no reason for" for t in sc.get("tier_exclude", []) if tier == t]
         failures += [f"missing role {r}" for r in sc.get("roles_include", []) if r not in roles]
         failures += [f"unexpected role {r}" for r in sc.get("roles_exclude", []) if r in roles]
         if "csm_review" in sc and bool(decisions.csm_review) != sc["csm_review"]:
             failures.append(f"csm_review {decisions.csm_review}, expected {sc['csm_review']}")
-        n = ("tier" in sc) + len(sc.get("roles_include", [])) + len(sc.get("roles_exclude", [])) + ("csm_review" in sc)
+        n = (("tier" in sc) + len(sc.get("tier_exclude", [])) + len(sc.get("roles_include", []))
+             + len(sc.get("roles_exclude", [])) + ("csm_review" in sc))
         checks += n
         passed_checks += n - len(failures)
         rows.append({"id": sc["id"], "seed": sc["seed"], "tier": tier, "roles": sorted(roles), "failures": failures})

@@ -17,6 +17,7 @@ from typing import Any
 from core.sample import DEFAULT_END
 from core.settings import Settings
 from evals import briefs, compliance, detection, drafting, routing
+from evals.compliance_independent import DEV as COMPLIANCE_DEV
 from evals.compliance_independent import independent_metrics
 from evals.product_eval import product_section
 from evals.public_data import AIRLINE, has_public_data
@@ -208,10 +209,11 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None, *, sentiment: An
     for account, events in splits["test"].events_by_account().items():
         customer_texts[account] = [e.payload.text for e in events
                                    if e.type == "message.created" and e.payload.author_side.value == "customer"]
-    comp = compliance.compliance_metrics(matcher.match_text, [x.term for x in engine.ruleset.terms],
+    comp = compliance.compliance_metrics(matcher.match_text, compliance.plantable_terms(engine.ruleset),
                                          splits["test"].truth, customer_texts)
     comp["matcher"] = "rules/engine.py (durable-rules) behind the detector's exact ASCII prefilter"
     comp["independent"] = independent_metrics(matcher.match_text)
+    comp["dev"] = independent_metrics(matcher.match_text, COMPLIANCE_DEV)
     route["seed_expectations"] = routing_expectations(engine)
     _timed(timings, "compliance", t)
 

@@ -76,20 +76,31 @@ class PrefilteredCompliance:
 
     For ASCII text the rule engine's normal form is exactly: lower case, every run of characters other
     than letters and digits -> one space, padded; other text is normalised with the engine's own
-    function. A plain-Python search for " term " then decides whether the engine can match at all
-    (no false negatives by construction).
+    function. A plain-Python lookup of the text's token runs that start like a term (first token ->
+    longest such term) in the set of normalised terms then decides whether the engine can match at all
+    (no false negatives by construction); with hundreds of terms this is cheaper than one big regex.
     """
 
     def __init__(self, engine: CompliancePort, terms: Sequence[str]) -> None:
         self.engine = engine
-        needles = sorted({f" {t} " for t in terms if t}, key=len, reverse=True)
-        self.pattern = re.compile("|".join(re.escape(n) for n in needles)) if needles else None
+        self.terms = frozenset(t for t in terms if t)
+        self.starts: dict[str, int] = {}
+        for term in self.terms:
+            words = term.split(" ")
+            self.starts[words[0]] = max(self.starts.get(words[0], 0), len(words))
+
+    def _may_match(self, text: str) -> bool:
+        norm = (" " + _ASCII_NON_WORD.sub(" ", text.lower()) + " ") if text.isascii() else normalise(text).text
+        tokens = norm.split()
+        for start, token in enumerate(tokens):
+            for size in range(1, min(self.starts.get(token, 0), len(tokens) - start) + 1):
+                if " ".join(tokens[start : start + size]) in self.terms:
+                    return True
+        return False
 
     def match_text(self, text: str) -> Sequence[Any]:
-        if self.pattern is not None:
-            norm = (" " + _ASCII_NON_WORD.sub(" ", text.lower()) + " ") if text.isascii() else normalise(text).text
-            if not self.pattern.search(norm):
-                return []
+        if self.terms and not self._may_match(text):
+            return []
         return self.engine.match_text(text)
 
 

@@ -7,8 +7,10 @@ Measured constraints of durable-rules 2.0.28 shape this module (see DESIGN.md se
   pattern `.* data protection officer .*` does NOT match " data protection officer data protection "
   (a complete match followed by a restart of the literal fails; every variant of the trailing `.*`
   fails the same way; pinned in tests/rules/test_engine_durable_quirks.py). So keywords are matched by
-  equality, which durable-rules hashes exactly: the normalised text's distinct token n-grams (n up to
-  the longest term's token count) are asserted as facts `{"gram": ...}`, one rule per term;
+  equality, which durable-rules hashes exactly: the normalised text's distinct token n-grams that
+  begin with some term's first token (n up to the longest such term) are asserted as facts
+  `{"gram": ...}`, one rule per term; which hits stand in their context is then decided by the
+  YAML's contexts (rules/compliance_context.py);
 - a condition on the `id` field hangs it (measured here), so the always-firing sentinel tests `seq`;
 - exceptions inside actions are swallowed, so actions only record and errors are re-raised here;
 - no GIL release, global state and timer threads: one host per process, no timer threads, one lock.
@@ -23,11 +25,12 @@ from typing import Any
 
 from durable import engine as durable_engine
 
+from rules.compliance_context import apply_contexts
 from rules.decisions import ComplianceHit, Decisions, decide
 from rules.loader import RuleSet, load_ruleset
 from rules.reference import sort_hits
 from rules.schema import Condition, EngineError, Scalar
-from rules.text import find_padded, normalise, token_ngrams
+from rules.text import candidate_ngrams, find_padded, normalise
 
 SENTINEL = "__evaluated__"
 BATCH = 512
@@ -174,7 +177,13 @@ class RuleEngine:
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
         self._terms = {term.key: term for term in ruleset.terms}
-        self._max_tokens = max((len(t.normalised.split(" ")) for t in ruleset.terms), default=1)
+        self._by_written = {(term.rule_id, term.term): term for term in ruleset.terms}
+        # Only token runs that start like a term are asserted (first token -> longest such term): with
+        # hundreds of terms in seven languages, asserting every run up to the longest term cost ~3x.
+        self._starts: dict[str, int] = {}
+        for term in ruleset.terms:
+            words = term.normalised.split(" ")
+            self._starts[words[0]] = max(self._starts.get(words[0], 0), len(words))
         definitions = compile_ruleset(ruleset)
         self._names = {name.split("_")[1]: name for name in definitions}
         # Facts no condition of a kind reads cannot change what fires; sending fewer fields is cheaper.
@@ -202,9 +211,11 @@ class RuleEngine:
         return decide(self.ruleset, facts, self.fire)
 
     def match_text(self, text: str) -> list[ComplianceHit]:
-        """Compliance hits in `text`, with spans and quotes from the original text."""
+        """Compliance hits in `text` that stand in their context, with spans and quotes from the original
+        text. Terms are matched here by durable-rules; the YAML's contexts then decide which hits stand
+        (rules/compliance_context.py, shared with the reference evaluator)."""
         norm = normalise(text)
-        grams = token_ngrams(norm.text, self._max_tokens)
+        grams = candidate_ngrams(norm.text, self._starts)
         keys: set[str] = set()
         for start in range(0, len(grams), BATCH):
             with _LOCK:
@@ -223,7 +234,7 @@ class RuleEngine:
                         span=(begin, end), quote=text[begin:end],
                     )
                 )
-        return sort_hits(hits)
+        return apply_contexts(text, sort_hits(hits), self._by_written, self.ruleset.contexts)
 
 
 def engine_for(rules_dir: str | None = None, thresholds_file: str | None = None) -> RuleEngine:

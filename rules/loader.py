@@ -7,7 +7,7 @@ import json
 import math
 import types
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from rules.schema import (
     RULE_PREFIX,
     ComplianceRule,
     Condition,
+    Context,
     DuplicateRuleIdError,
     FactSpec,
     FactValueError,
@@ -40,6 +41,7 @@ from rules.schema import (
     UnknownThresholdError,
     canonical_number,
     check_condition,
+    check_contexts,
     check_terms,
     suggest,
 )
@@ -60,6 +62,7 @@ class RuleSet:
     compliance: tuple[ComplianceRule, ...]
     terms: tuple[Term, ...]
     source_dir: Path
+    contexts: dict[str, Context] = field(default_factory=dict)
 
     @property
     def max_term_chars(self) -> int:
@@ -294,6 +297,9 @@ def load_ruleset(rules_dir: Path | str | None = None, thresholds_file: Path | st
 
     terms, term_errors = check_terms(models["compliance"].rules, str(directory / "compliance.yaml"), MAX_TERM_CHARS)
     errors.extend(term_errors)
+    contexts, context_errors = check_contexts(models["compliance"].contexts, models["compliance"].rules,
+                                              str(directory / "compliance.yaml"))
+    errors.extend(context_errors)
     if errors:
         raise RuleValidationError(errors)
 
@@ -314,6 +320,7 @@ def load_ruleset(rules_dir: Path | str | None = None, thresholds_file: Path | st
         compliance=tuple(models["compliance"].rules),
         terms=tuple(terms),
         source_dir=directory,
+        contexts=contexts,
     )
 
 
@@ -339,6 +346,7 @@ def check_rules(rules_dir: Path | str | None = None, thresholds_file: Path | str
         "file_versions": ruleset.file_versions,
         "rules": {kind: len(rules) for kind, rules in ruleset.rules.items()} | {"compliance": len(ruleset.compliance)},
         "compliance_terms": len(ruleset.terms),
+        "compliance_contexts": len(ruleset.contexts),
         "facts": len(ruleset.facts),
         "thresholds": ruleset.thresholds,
     }

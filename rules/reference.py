@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rules.compliance_context import apply_contexts
 from rules.decisions import ComplianceHit, Decisions, decide
 from rules.loader import RuleSet
 from rules.schema import Condition, Scalar
@@ -66,7 +67,8 @@ class ReferenceEvaluator:
                         span=span, quote=text[span[0] : span[1]],
                     )
                 )
-        return sort_hits(hits)
+        terms = {(term.rule_id, term.term): term for term in self.ruleset.terms}
+        return apply_contexts(text, sort_hits(hits), terms, self.ruleset.contexts)
 
 
 def sort_hits(hits: list[ComplianceHit]) -> list[ComplianceHit]:

