@@ -97,7 +97,7 @@ class Settings(BaseSettings):
                                     description="Refit the reader and risk weights from labels this often (a job).")
     escalation_meaning: bool = Field(
         default=False, description="Live detection also reads escalation language by meaning (MiniLM; "
-                                   "docs/deployment.md has its per-message cost). Evals use it regardless.")
+                                   "docs/deployment.md has its per-message cost). `redaccount eval` follows it; its full run also measures it on.")
 
     @field_validator("webhook_secret", "zendesk_webhook_secret")
     @classmethod
