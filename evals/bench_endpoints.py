@@ -15,6 +15,7 @@ endpoint), statements per request, and the response size.
 
 from __future__ import annotations
 
+import contextlib
 import cProfile
 import io
 import json
@@ -24,7 +25,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -71,16 +72,47 @@ class ServerTimer:
         self.counter = counter
         self.last_ms = 0.0
         self.last_queries = 0
+        self.profiles: list[cProfile.Profile] | None = None  # set: profile the event loop and worker threads
+        self.loop_profiler = cProfile.Profile()
+
+    def profile_start(self) -> None:
+        """Profile what follows: the event-loop thread here, each threadpool call in its own worker thread."""
+        self.loop_profiler = cProfile.Profile()
+        self.profiles = [self.loop_profiler]
+
+    def profile_stop(self) -> str:
+        profiles, self.profiles = self.profiles or [], None
+        return _profile_text(profiles)
+
+    def in_worker(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Wrap a threadpool call so that it is profiled in the worker thread it runs in."""
+        def run(*args: Any, **kwargs: Any) -> Any:
+            if self.profiles is None:
+                return func(*args, **kwargs)
+            profiler = cProfile.Profile()
+            self.profiles.append(profiler)
+            profiler.enable()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                profiler.disable()
+
+        return run
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         token = self.counter.start() if self.counter else None
+        profiling = self.profiles is not None
+        if profiling:
+            self.loop_profiler.enable()
         started = time.perf_counter()
         try:
             await self.app(scope, receive, send)
         finally:
+            if profiling:
+                self.loop_profiler.disable()
             self.last_ms = (time.perf_counter() - started) * 1000
             if self.counter and token is not None:
                 self.last_queries = self.counter.stop(token)
@@ -217,7 +249,7 @@ def run_endpoint_bench(database_url: str | None = None, accounts: int = 10_000, 
         timer = ServerTimer(app, counter)
         results: dict[str, Timed] = {}
         profiles: dict[str, str] = {}
-        with TestClient(timer) as client:
+        with _threadpool_profiled(timer), TestClient(timer) as client:
             service = app.state.product.cases
             real_accounts = [f"acc-{i:05d}" for i in range(approvals, with_case)]
             say(f"running {decisions} cases through the workflow to their first approval ...")
@@ -250,21 +282,18 @@ def run_endpoint_bench(database_url: str | None = None, accounts: int = 10_000, 
                 path, headers = target(0)
                 client.get(path, headers=headers)  # warm caches (templates, query plans)
                 timed = Timed([], [], 0)
-                profiler = cProfile.Profile() if profile_dir else None
+                if profile_dir:
+                    timer.profile_start()
                 for i in range(count):
                     path, headers = target(i)
-                    if profiler:
-                        profiler.enable()
                     response = client.get(path, headers=headers)
-                    if profiler:
-                        profiler.disable()
                     assert response.status_code == 200, (name, path, response.status_code, response.text[:200])
                     timed.times.append(timer.last_ms)
                     timed.queries.append(timer.last_queries)
                     timed.bytes = len(response.content)
                 results[name] = timed
-                if profiler:
-                    profiles[name] = _profile_text(profiler)
+                if profile_dir:
+                    profiles[name] = timer.profile_stop()
 
             bare = TestClient(ServerTimer(_bare()))
             say(f"timing {len(reads)} reads x {repeats} requests, and the bare baseline ...")
@@ -282,21 +311,18 @@ def run_endpoint_bench(database_url: str | None = None, accounts: int = 10_000, 
                         time_get(name, target, repeats if "all pending" not in name else max(5, repeats // 5))
             say(f"timing POST decision on {decisions} workflow approvals ...")
             decided = Timed([], [], 0)
-            profiler = cProfile.Profile() if profile_dir else None
+            if profile_dir:
+                timer.profile_start()
             for case_id in real_cases:
                 (pending,) = list_approvals(engine, case_id=case_id)
-                if profiler:
-                    profiler.enable()
                 response = client.post(f"/approvals/{pending.id}/decision", json={"type": "approve"}, headers=manager)
-                if profiler:
-                    profiler.disable()
                 assert response.status_code == 200, (response.status_code, response.text[:300])
                 decided.times.append(timer.last_ms)
                 decided.queries.append(timer.last_queries)
                 decided.bytes = len(response.content)
             results["POST decision (approve)"] = decided
-            if profiler:
-                profiles["POST decision (approve)"] = _profile_text(profiler)
+            if profile_dir:
+                profiles["POST decision (approve)"] = timer.profile_stop()
         engine.dispose()
     base = _summary(baseline.times)
     endpoints = {}
@@ -318,14 +344,34 @@ def run_endpoint_bench(database_url: str | None = None, accounts: int = 10_000, 
             "today": date.today().isoformat()}
 
 
+@contextlib.contextmanager
+def _threadpool_profiled(timer: ServerTimer) -> Iterator[None]:
+    """Route FastAPI's threadpool calls (sync endpoints and dependencies) through the timer's profiler."""
+    import fastapi.dependencies.utils as dependency_utils
+    import fastapi.routing as routing
+
+    originals = routing.run_in_threadpool, dependency_utils.run_in_threadpool
+
+    async def profiled(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return await originals[0](timer.in_worker(func), *args, **kwargs)
+
+    routing.run_in_threadpool = dependency_utils.run_in_threadpool = profiled  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        routing.run_in_threadpool, dependency_utils.run_in_threadpool = originals  # type: ignore[assignment]
+
+
 def _spread(values: list[int]) -> str:
     low, high = min(values), max(values)
     return str(low) if low == high else f"{low}-{high}"
 
 
-def _profile_text(profiler: cProfile.Profile, top: int = 40) -> str:
+def _profile_text(profilers: list[cProfile.Profile], top: int = 45) -> str:
     out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
+    stats = pstats.Stats(profilers[0], stream=out)
+    for more in profilers[1:]:
+        stats.add(more)
     stats.sort_stats("cumulative").print_stats(top)
     stats.sort_stats("tottime").print_stats(top)
     return out.getvalue()

@@ -128,3 +128,20 @@ def sla_statuses(engine: sa.Engine, sla_ids: list[str]) -> dict[str, str]:
     with engine.connect() as c:
         rows = c.execute(sa.select(t.sla_events.c.id, t.sla_events.c.status).where(t.sla_events.c.id.in_(sla_ids)))
         return {r.id: r.status for r in rows}
+
+
+def read_account_risk(engine: sa.Engine, account_id: str) -> tuple[Account, dict[str, Any] | None, str | None]:
+    """The account, the stored JSON of its newest assessment (not re-validated) and its open case id, in
+    three indexed queries on one connection (AccountNotFound)."""
+    from core.store.detection import current_body
+
+    esc = t.escalations
+    with engine.connect() as c:
+        row = c.execute(sa.select(t.accounts).where(t.accounts.c.id == account_id)).one_or_none()
+        if row is None:
+            raise AccountNotFound(account_id)
+        body = c.execute(sa.select(t.assessments.c.body).where(t.assessments.c.account_id == account_id)
+                         .order_by(t.assessments.c.id.desc()).limit(1)).scalar()
+        open_case = c.execute(sa.select(esc.c.id).where(esc.c.account_id == account_id, esc.c.closed_at.is_(None))
+                              .order_by(esc.c.opened_at.desc()).limit(1)).scalar()
+    return _model(Account, row), current_body(body), open_case
