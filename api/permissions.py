@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi import Depends, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal, require_principal
 from core.models import Account, Escalation, RiskAssessment, Role, TimelineEntry
@@ -29,9 +30,11 @@ REDACTED = "[redacted: not visible to your role]"
 def require(capability: Capability) -> Callable[..., Principal]:
     """Dependency: the caller must hold the capability (403 and an audit line otherwise)."""
 
-    def dependency(request: Request, principal: Principal = Depends(require_principal)) -> Principal:
+    async def dependency(request: Request, principal: Principal = Depends(require_principal)) -> Principal:
+        # async: the check is pure; only a refusal writes (its audit line), in the threadpool.
         if not can(principal.role, capability):
-            refuse(request.app.state.engine, principal, f"call:{capability.value}", request.url.path)
+            await run_in_threadpool(refuse, request.app.state.engine, principal, f"call:{capability.value}",
+                                    request.url.path)
         return principal
 
     return dependency

@@ -18,4 +18,6 @@ def serve(
     settings = load_settings()
     if workers > 1 and not settings.is_postgres:
         raise typer.BadParameter("several workers need PostgreSQL (REDACCOUNT_DATABASE_URL)", param_hint="--workers")
-    uvicorn.run("api.app:create_served_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    # access_log off: every request is already logged once, as JSON with its request id (api/logging.py).
+    uvicorn.run("api.app:create_served_app", factory=True, host=host, port=port, workers=workers, log_level="info",
+                access_log=False)
