@@ -85,14 +85,15 @@ def signed_headers(body: bytes, secret: str = SECRET) -> dict[str, str]:
 # ---- the load -------------------------------------------------------------------------------------------
 
 async def _client_loop(client: httpx.AsyncClient, accounts: list[str], cases: list[str], stop_at: float,
-                       measure_from: float, latencies: list[float], errors: list[int], seed: int) -> None:
+                       measure_from: float, latencies: list[float], errors: list[int], seed: int,
+                       inbox_path: str = "/approvals") -> None:
     rng = random.Random(seed)
     headers = {"X-API-Key": MANAGER_KEY}
     while (now := time.perf_counter()) < stop_at:
         pick = rng.random()
         try:
             if pick < 0.3:
-                response = await client.get("/approvals", headers=headers)
+                response = await client.get(inbox_path, headers=headers)
             elif pick < 0.6:
                 response = await client.get(f"/cases/{rng.choice(cases)}", headers=headers)
             elif pick < 0.8:
@@ -113,15 +114,15 @@ async def _client_loop(client: httpx.AsyncClient, accounts: list[str], cases: li
 
 
 async def drive_load(base_url: str, accounts: list[str], cases: list[str], connections: int, warmup_s: float,
-                     duration_s: float) -> tuple[list[float], int]:
+                     duration_s: float, inbox_path: str = "/approvals") -> tuple[list[float], int]:
     latencies: list[float] = []
     errors: list[int] = []
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30.0, trust_env=False) as client:
         start = time.perf_counter()
         measure_from, stop_at = start + warmup_s, start + warmup_s + duration_s
-        await asyncio.gather(*(_client_loop(client, accounts, cases, stop_at, measure_from, latencies, errors, i)
-                               for i in range(connections)))
+        await asyncio.gather(*(_client_loop(client, accounts, cases, stop_at, measure_from, latencies, errors, i,
+                                            inbox_path) for i in range(connections)))
     return latencies, len(errors)
 
 
@@ -240,13 +241,17 @@ def _prepare(db_url: str, data_dir: Path, accounts: int, cases: int) -> tuple[li
 def run_scale_bench(admin_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/test", workers: int = 2,
                     connections: int = 32, duration_s: float = 10.0, warmup_s: float = 2.0,
                     chroma_url: str | None = None, data_dir: Path | None = None,
-                    verbose: bool = True, wait_settled: bool = True, bare_baseline: bool = True) -> dict[str, Any]:
+                    verbose: bool = True, wait_settled: bool = True, bare_baseline: bool = True,
+                    inbox_page: int = 50) -> dict[str, Any]:
     """Measure 1 worker and `workers` workers on fresh PostgreSQL databases; returns figures and the ratio.
 
     `wait_settled`: start the load only once the server has worked off the seeded backlog (see `settle`);
     off, the load runs while the server's jobs are still assessing the seeded accounts and running their
     cases (how this benchmark measured before issue 18). `bare_baseline`: also drive a bare FastAPI app
-    answering the same routes (evals/bare_app.py) with the same load, in the same run."""
+    answering the same routes (evals/bare_app.py) with the same load, in the same run. `inbox_page`: the
+    inbox request reads its first page of that many approvals (0: the whole inbox in one answer, as before
+    issue 18 added paging; once settled the seeded inbox holds 200 pending approvals)."""
+    inbox_path = f"/approvals?limit={inbox_page}" if inbox_page else "/approvals"
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="redaccount-scale-"))
     data_dir.mkdir(parents=True, exist_ok=True)
     results: dict[int, LoadFigures] = {}
@@ -269,7 +274,8 @@ def run_scale_bench(admin_url: str = "postgresql+psycopg://postgres@127.0.0.1:54
                     settled[count] = settle(db_url)
                     if verbose:
                         print(f"{count} worker(s): seeded backlog worked off: {settled[count]}", flush=True)
-                latencies, errors = asyncio.run(drive_load(url, accounts, cases, connections, warmup_s, duration_s))
+                latencies, errors = asyncio.run(drive_load(url, accounts, cases, connections, warmup_s, duration_s,
+                                                           inbox_path))
             finally:
                 _stop(proc)
             results[count] = summarise(f"{count} worker(s)", latencies, errors, duration_s)
@@ -279,13 +285,13 @@ def run_scale_bench(admin_url: str = "postgresql+psycopg://postgres@127.0.0.1:54
     if bare_baseline:
         proc, url = _serve_bare(1, data_dir / "bare.log")
         try:
-            latencies, errors = asyncio.run(drive_load(url, ["a"], ["c"], connections, warmup_s, duration_s))
+            latencies, errors = asyncio.run(drive_load(url, ["a"], ["c"], connections, warmup_s, duration_s, inbox_path))
         finally:
             _stop(proc)
         baseline = summarise("bare FastAPI, 1 worker", latencies, errors, duration_s)
     one, many = results[1], results[workers]
     ratio = round(many.rps / one.rps, 2) if one.rps else 0.0
-    report = {"connections": connections, "duration_s": duration_s, "cpus": os.cpu_count(),
+    report = {"connections": connections, "duration_s": duration_s, "cpus": os.cpu_count(), "inbox": inbox_path,
               "one_worker": asdict(one), "n_workers": asdict(many), "ratio": ratio,
               "settled": settled if wait_settled else None, "load_average": os.getloadavg(),
               "bare_baseline": asdict(baseline) if baseline else None,
@@ -314,10 +320,12 @@ if __name__ == "__main__":
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--chroma-url", default=None)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--inbox-page", type=int, default=50,
+                        help="approvals per inbox request (0: the whole inbox, unpaged)")
     parser.add_argument("--no-settle", action="store_true",
                         help="start the load at once, while the server still works off the seeded backlog")
     args = parser.parse_args()
     figures = run_scale_bench(args.pg, args.workers, args.connections, args.duration, chroma_url=args.chroma_url,
-                              wait_settled=not args.no_settle)
+                              wait_settled=not args.no_settle, inbox_page=args.inbox_page)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
