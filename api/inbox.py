@@ -17,7 +17,7 @@ from fastapi import HTTPException
 from pydantic import ValidationError
 
 from api.auth import Principal
-from api.permissions import can_decide, refuse, sees_case, visible_cases
+from api.permissions import can_decide, redact_approval, refuse, sees_case, visible_cases
 from api.readers import AccountNotFound, get_account
 from core.models import ApprovalDecision, DecisionType
 from core.models.edits import EditRefused, settle_decision
@@ -28,6 +28,7 @@ from core.store.approvals import (
     ApprovalRecord,
     DecisionFailed,
     get_approval,
+    get_approval_with_evidence,
 )
 from core.store.approvals import list_approvals as store_list
 from core.store.cases import CaseNotFound, get_escalation
@@ -91,6 +92,21 @@ def read_approval(engine: sa.Engine, principal: Principal, approval_id: str) -> 
     if not may_read(engine, principal, record):
         refuse(engine, principal, "approval.read", approval_id)
     return record
+
+
+def read_approval_view(engine: sa.Engine, principal: Principal, approval_id: str) -> dict[str, Any]:
+    """One approval as the caller may see it, with the evidence its (visible) request cites: 404 unknown,
+    403 not theirs (audited). The approval and its evidence are read on one connection."""
+    try:
+        record, evidence = get_approval_with_evidence(engine, approval_id)
+    except ApprovalNotFound:
+        raise HTTPException(404, f"no approval {approval_id}") from None
+    if not may_read(engine, principal, record):
+        refuse(engine, principal, "approval.read", approval_id)
+    view = redact_approval(principal, record)
+    shown = set(view["request"]["evidence_refs"])  # a redacted request cites nothing
+    view["evidence"] = [e for e in evidence if e["ref"] in shown]
+    return view
 
 
 def decide(engine: sa.Engine, service: CaseService, principal: Principal, approval_id: str, *,

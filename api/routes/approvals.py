@@ -11,7 +11,6 @@ from api import inbox
 from api.auth import CurrentPrincipal
 from api.deps import EngineDep
 from api.permissions import redact_approval
-from api.readers import resolve_evidence
 from api.responses import JSONBody
 from core.models import DecisionType, Role
 
@@ -48,9 +47,7 @@ def list_approvals(engine: EngineDep, principal: CurrentPrincipal,
 @router.get("/{approval_id}", response_model=dict[str, Any], responses={401: {}, 403: {}, 404: {}})
 def read_approval(approval_id: str, engine: EngineDep, principal: CurrentPrincipal) -> JSONBody:
     """One approval with the evidence its proposal cites."""
-    view = redact_approval(principal, inbox.read_approval(engine, principal, approval_id))
-    view["evidence"] = resolve_evidence(engine, view["request"]["evidence_refs"])
-    return JSONBody(view)
+    return JSONBody(inbox.read_approval_view(engine, principal, approval_id))
 
 
 @router.post("/{approval_id}/decision", response_model=dict[str, Any], responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}, 503: {}})

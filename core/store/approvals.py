@@ -132,6 +132,20 @@ def get_approval(engine: sa.Engine, approval_id: str) -> ApprovalRecord:
     return _record(row)
 
 
+def get_approval_with_evidence(engine: sa.Engine, approval_id: str) -> tuple[ApprovalRecord, list[dict[str, Any]]]:
+    """The approval and the text of every record its request cites (`records.resolve_evidence`), on one
+    connection (ApprovalNotFound). The caller decides what of it the reader may see."""
+    from core.store.records import resolve_evidence_in
+
+    with engine.connect() as c:
+        row = c.execute(_select().where(t.approvals.c.id == approval_id)).one_or_none()
+        if row is None:
+            raise ApprovalNotFound(approval_id)
+        record = _record(row)
+        evidence = resolve_evidence_in(c, record.request_json["evidence_refs"])
+    return record, evidence
+
+
 def recorded_decision(engine: sa.Engine, case_id: str, step: str) -> ApprovalDecision | None:
     """The decision recorded on a case step's approval, if any (the one the workflow must apply)."""
     with engine.connect() as c:

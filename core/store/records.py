@@ -92,18 +92,24 @@ _EVIDENCE_TABLES: dict[str, tuple[sa.Table, str]] = {
 def resolve_evidence(engine: sa.Engine, refs: list[str]) -> list[dict[str, Any]]:
     """Turn `type:id` citations into the text they point at (unknown refs are returned unresolved), in
     citation order; one query per kind of record cited, whatever the number of citations."""
+    if not refs:
+        return []
+    with engine.connect() as c:
+        return resolve_evidence_in(c, refs)
+
+
+def resolve_evidence_in(c: sa.Connection, refs: list[str]) -> list[dict[str, Any]]:
+    """`resolve_evidence` on the caller's connection."""
     wanted: dict[str, set[str]] = {}
     for ref in refs:
         kind, _, record_id = ref.partition(":")
         if kind in _EVIDENCE_TABLES and record_id:
             wanted.setdefault(kind, set()).add(record_id)
     found: dict[tuple[str, str], str | None] = {}
-    if wanted:
-        with engine.connect() as c:
-            for kind, ids in wanted.items():
-                table, column = _EVIDENCE_TABLES[kind]
-                for record_id, value in c.execute(sa.select(table.c.id, table.c[column]).where(table.c.id.in_(ids))):
-                    found[(kind, record_id)] = None if value is None else str(value)
+    for kind, ids in wanted.items():
+        table, column = _EVIDENCE_TABLES[kind]
+        for record_id, value in c.execute(sa.select(table.c.id, table.c[column]).where(table.c.id.in_(ids))):
+            found[(kind, record_id)] = None if value is None else str(value)
     out = []
     for ref in refs:
         kind, _, record_id = ref.partition(":")
