@@ -36,7 +36,7 @@ BOUNDS = {
     "case 360 (manager)": 6,
     "case 360 (support_t2)": 6,
     "account risk": 3,
-    "accounts page": 7,
+    "accounts page": 8,
 }
 
 
