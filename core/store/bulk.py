@@ -33,3 +33,12 @@ def bulk_insert(engine: sa.Engine, rows_by_table: Mapping[str, Sequence[dict[str
                 progress(name, min(i + chunk, len(rows)), len(rows))
         written[name] = len(rows)
     return written
+
+
+def refresh_statistics(engine: sa.Engine) -> None:
+    """Refresh the planner's statistics after a bulk load (PostgreSQL `ANALYZE`; a no-op on SQLite, whose
+    planner does without them). Until autovacuum gets to a freshly loaded database, PostgreSQL plans
+    from empty statistics: measured, the accounts page took 101 ms instead of 12 ms."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as c:
+            c.execute(sa.text("ANALYZE"))
