@@ -86,7 +86,7 @@ def signed_headers(body: bytes, secret: str = SECRET) -> dict[str, str]:
 
 async def _client_loop(client: httpx.AsyncClient, accounts: list[str], cases: list[str], stop_at: float,
                        measure_from: float, latencies: list[float], errors: list[int], seed: int,
-                       inbox_path: str = "/approvals") -> None:
+                       inbox_path: str = "/approvals", completed: list[int] | None = None) -> None:
     rng = random.Random(seed)
     headers = {"X-API-Key": MANAGER_KEY}
     while (now := time.perf_counter()) < stop_at:
@@ -107,6 +107,8 @@ async def _client_loop(client: httpx.AsyncClient, accounts: list[str], cases: li
             ok = response.status_code < 400
         except httpx.HTTPError:
             ok = False
+        if completed is not None:
+            completed[0] += 1
         if now >= measure_from:
             latencies.append(time.perf_counter() - now)
             if not ok:
@@ -114,7 +116,10 @@ async def _client_loop(client: httpx.AsyncClient, accounts: list[str], cases: li
 
 
 async def drive_load(base_url: str, accounts: list[str], cases: list[str], connections: int, warmup_s: float,
-                     duration_s: float, inbox_path: str = "/approvals") -> tuple[list[float], int]:
+                     duration_s: float, inbox_path: str = "/approvals",
+                     completed: list[int] | None = None) -> tuple[list[float], int]:
+    """Run the mix; returns the measured latencies and the error count (`completed`, if given, counts
+    every request answered, warm-up included)."""
     latencies: list[float] = []
     errors: list[int] = []
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
@@ -122,7 +127,7 @@ async def drive_load(base_url: str, accounts: list[str], cases: list[str], conne
         start = time.perf_counter()
         measure_from, stop_at = start + warmup_s, start + warmup_s + duration_s
         await asyncio.gather(*(_client_loop(client, accounts, cases, stop_at, measure_from, latencies, errors, i,
-                                            inbox_path) for i in range(connections)))
+                                            inbox_path, completed) for i in range(connections)))
     return latencies, len(errors)
 
 
@@ -208,6 +213,26 @@ def settle(db_url: str, timeout_s: float = 180.0, quiet_polls: int = 4) -> dict[
         engine.dispose()
 
 
+def group_cpu_seconds(pgid: int) -> float | None:
+    """CPU time (user + system) used so far by every live process of a process group (Linux /proc);
+    None where /proc is not available."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, found = 0.0, False
+    try:
+        pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return None
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # field 5 of stat: the process group
+            total += (int(fields[11]) + int(fields[12])) / tick
+            found = True
+    return total if found else None
+
+
 def _fresh_database(admin_url: str) -> str:
     name = f"redaccount_bench_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -256,6 +281,7 @@ def run_scale_bench(admin_url: str = "postgresql+psycopg://postgres@127.0.0.1:54
     data_dir.mkdir(parents=True, exist_ok=True)
     results: dict[int, LoadFigures] = {}
     settled: dict[int, dict[str, Any]] = {}
+    server_cpu: dict[int, float] = {}
     for count in sorted({1, workers}):
         db_url = _fresh_database(admin_url)
         run_dir = data_dir / f"w{count}"
@@ -274,11 +300,18 @@ def run_scale_bench(admin_url: str = "postgresql+psycopg://postgres@127.0.0.1:54
                     settled[count] = settle(db_url)
                     if verbose:
                         print(f"{count} worker(s): seeded backlog worked off: {settled[count]}", flush=True)
+                completed = [0]
+                cpu_before = group_cpu_seconds(proc.pid)
                 latencies, errors = asyncio.run(drive_load(url, accounts, cases, connections, warmup_s, duration_s,
-                                                           inbox_path))
+                                                           inbox_path, completed))
+                cpu_after = group_cpu_seconds(proc.pid)
             finally:
                 _stop(proc)
             results[count] = summarise(f"{count} worker(s)", latencies, errors, duration_s)
+            if cpu_before is not None and cpu_after is not None:
+                # Server CPU (all its processes and threads: handlers, event loop, the live loop's jobs)
+                # per request answered, warm-up included.
+                server_cpu[count] = round((cpu_after - cpu_before) / max(completed[0], 1) * 1000, 2)
         finally:
             _drop_database(admin_url, db_url)
     baseline: LoadFigures | None = None
@@ -294,10 +327,12 @@ def run_scale_bench(admin_url: str = "postgresql+psycopg://postgres@127.0.0.1:54
     report = {"connections": connections, "duration_s": duration_s, "cpus": os.cpu_count(), "inbox": inbox_path,
               "one_worker": asdict(one), "n_workers": asdict(many), "ratio": ratio,
               "settled": settled if wait_settled else None, "load_average": os.getloadavg(),
+              "server_cpu_ms_per_request": server_cpu or None,
               "bare_baseline": asdict(baseline) if baseline else None,
               "one_worker_vs_bare": round(one.rps / baseline.rps, 3) if baseline and baseline.rps else None}
     if verbose:
-        print(f"1 worker : {one.rps:8.1f} req/s  p50 {one.p50_ms} ms  p99 {one.p99_ms} ms  errors {one.errors}")
+        print(f"1 worker : {one.rps:8.1f} req/s  p50 {one.p50_ms} ms  p99 {one.p99_ms} ms  errors {one.errors}"
+              + (f"  server CPU {server_cpu[1]} ms/request" if 1 in server_cpu else ""))
         print(f"{workers} workers: {many.rps:8.1f} req/s  p50 {many.p50_ms} ms  p99 {many.p99_ms} ms  "
               f"errors {many.errors}")
         if baseline:
