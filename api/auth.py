@@ -223,8 +223,11 @@ def _api_key_from(request: Request) -> str | None:
     return credentials.strip() if scheme.lower() == "bearer" and credentials else None
 
 
-def require_principal(request: Request) -> Principal:
-    """The API caller, from `X-API-Key` or `Authorization: Bearer` (never from the body)."""
+async def require_principal(request: Request) -> Principal:
+    """The API caller, from `X-API-Key` or `Authorization: Bearer` (never from the body).
+
+    `async`: a dictionary lookup by digest needs no thread (a plain `def` dependency costs a threadpool
+    hop on every request)."""
     key = _api_key_from(request)
     principal = request.app.state.keys.lookup(key) if key else None
     if principal is None:

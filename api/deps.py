@@ -1,4 +1,7 @@
-"""FastAPI dependencies: the product (settings, engine, case service) built once at start-up, handed to routes."""
+"""FastAPI dependencies: the product (settings, engine, case service) built once at start-up, handed to routes.
+
+They are `async def` on purpose: they only read app state, and FastAPI runs a plain `def` dependency in
+the threadpool, one thread hop per dependency per request."""
 
 from __future__ import annotations
 
@@ -12,19 +15,19 @@ from graph.service import CaseService
 from product import Product
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_engine(request: Request) -> sa.Engine:
+async def get_engine(request: Request) -> sa.Engine:
     return request.app.state.engine
 
 
-def get_product(request: Request) -> Product:
+async def get_product(request: Request) -> Product:
     return request.app.state.product
 
 
-def get_cases(request: Request) -> CaseService:
+async def get_cases(request: Request) -> CaseService:
     return request.app.state.product.cases
 
 

@@ -17,7 +17,7 @@ from fastapi import HTTPException
 from pydantic import ValidationError
 
 from api.auth import Principal
-from api.permissions import can_decide, refuse, sees_case
+from api.permissions import can_decide, redact_approval, refuse, sees_case, visible_cases
 from api.readers import AccountNotFound, get_account
 from core.models import ApprovalDecision, DecisionType
 from core.models.edits import EditRefused, settle_decision
@@ -28,6 +28,7 @@ from core.store.approvals import (
     ApprovalRecord,
     DecisionFailed,
     get_approval,
+    get_approval_with_evidence,
 )
 from core.store.approvals import list_approvals as store_list
 from core.store.cases import CaseNotFound, get_escalation
@@ -64,13 +65,23 @@ def may_read(engine: sa.Engine, principal: Principal, record: ApprovalRecord) ->
 
 def list_visible(engine: sa.Engine, principal: Principal, *, status: str | None = "pending",
                  role: str | None = None, owner: str | None = None, case_id: str | None = None,
-                 min_age_s: int | None = None, mine: bool = False) -> list[ApprovalRecord]:
-    """Approvals the caller may read; `mine` keeps only those they may decide without an override."""
+                 min_age_s: int | None = None, mine: bool = False, limit: int | None = None,
+                 offset: int = 0) -> list[ApprovalRecord]:
+    """Approvals the caller may read, oldest first; `mine` keeps only those they may decide without an
+    override; `limit`/`offset` page through what the caller may read. A fixed number of queries whatever
+    the number of approvals (the read rule is checked for all their cases at once)."""
     older_than = datetime.now(UTC) - timedelta(seconds=min_age_s) if min_age_s else None
-    records = store_list(engine, status=status, role=role, owner=owner, case_id=case_id, older_than=older_than)
+    query = {"status": status, "role": role, "owner": owner, "case_id": case_id, "older_than": older_than}
     if mine:
-        return [r for r in records if can_decide(principal, r) == (True, False)]
-    return [r for r in records if may_read(engine, principal, r)]
+        return store_list(engine, **query, decidable_by=(principal.role.value, principal.actor), limit=limit,
+                          offset=offset)
+    if can(principal.role, Capability.read_all_cases):
+        return store_list(engine, **query, limit=limit, offset=offset)
+    records = store_list(engine, **query)
+    undecidable = [r.case_id for r in records if not can_decide(principal, r)[0]]
+    visible = visible_cases(engine, principal, undecidable) if undecidable else set()
+    readable = [r for r in records if r.case_id in visible or can_decide(principal, r)[0]]
+    return readable[offset:offset + limit if limit is not None else None]
 
 
 def read_approval(engine: sa.Engine, principal: Principal, approval_id: str) -> ApprovalRecord:
@@ -81,6 +92,21 @@ def read_approval(engine: sa.Engine, principal: Principal, approval_id: str) -> 
     if not may_read(engine, principal, record):
         refuse(engine, principal, "approval.read", approval_id)
     return record
+
+
+def read_approval_view(engine: sa.Engine, principal: Principal, approval_id: str) -> dict[str, Any]:
+    """One approval as the caller may see it, with the evidence its (visible) request cites: 404 unknown,
+    403 not theirs (audited). The approval and its evidence are read on one connection."""
+    try:
+        record, evidence = get_approval_with_evidence(engine, approval_id)
+    except ApprovalNotFound:
+        raise HTTPException(404, f"no approval {approval_id}") from None
+    if not may_read(engine, principal, record):
+        refuse(engine, principal, "approval.read", approval_id)
+    view = redact_approval(principal, record)
+    shown = set(view["request"]["evidence_refs"])  # a redacted request cites nothing
+    view["evidence"] = [e for e in evidence if e["ref"] in shown]
+    return view
 
 
 def decide(engine: sa.Engine, service: CaseService, principal: Principal, approval_id: str, *,

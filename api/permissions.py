@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi import Depends, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal, require_principal
 from core.models import Account, Escalation, RiskAssessment, Role, TimelineEntry
@@ -20,6 +21,7 @@ from core.permissions import (
     may_see_case,
 )
 from core.store.approvals import ApprovalRecord, list_approvals
+from core.store.cases import case_viewers
 from core.store.ledger import audit
 
 REDACTED = "[redacted: not visible to your role]"
@@ -28,9 +30,11 @@ REDACTED = "[redacted: not visible to your role]"
 def require(capability: Capability) -> Callable[..., Principal]:
     """Dependency: the caller must hold the capability (403 and an audit line otherwise)."""
 
-    def dependency(request: Request, principal: Principal = Depends(require_principal)) -> Principal:
+    async def dependency(request: Request, principal: Principal = Depends(require_principal)) -> Principal:
+        # async: the check is pure; only a refusal writes (its audit line), in the threadpool.
         if not can(principal.role, capability):
-            refuse(request.app.state.engine, principal, f"call:{capability.value}", request.url.path)
+            await run_in_threadpool(refuse, request.app.state.engine, principal, f"call:{capability.value}",
+                                    request.url.path)
         return principal
 
     return dependency
@@ -42,17 +46,35 @@ def refuse(engine: sa.Engine, principal: Principal, action: str, target: str, st
 
 
 def can_decide(principal: Principal, record: ApprovalRecord) -> tuple[bool, bool]:
-    return may_decide(principal.role, principal.actor, record.request.assigned_role, record.request.assigned_to)
+    request = record.request_json
+    return may_decide(principal.role, principal.actor, Role(request["assigned_role"]), request["assigned_to"])
 
 
-def sees_case(engine: sa.Engine, principal: Principal, case: Escalation, account: Account | None) -> bool:
+def sees_case(engine: sa.Engine, principal: Principal, case: Escalation, account: Account | None,
+              pending: list[ApprovalRecord] | None = None) -> bool:
+    """The object-level read rule for one case; `pending`: the case's pending approvals if the caller has
+    read them already (otherwise they are read here, only when the rule needs them)."""
     if can(principal.role, Capability.read_all_cases):
         return True
-    holds = any(can_decide(principal, r)[0] and not can_decide(principal, r)[1]
-                for r in list_approvals(engine, case_id=case.id))
+    if pending is None:
+        pending = list_approvals(engine, case_id=case.id)
+    holds = any(can_decide(principal, r) == (True, False) for r in pending if r.status == "pending")
     return may_see_case(principal.role, principal.actor, owner=case.owner,
                         swarm=[m.person for m in case.swarm if m.renounced_at is None],
                         account_people=[account.ae, account.csm] if account else [], holds_approval=holds)
+
+
+def visible_cases(engine: sa.Engine, principal: Principal, case_ids: list[str]) -> set[str]:
+    """The ids among `case_ids` the caller may see: `sees_case` for many cases in three queries."""
+    if can(principal.role, Capability.read_all_cases):
+        return set(case_ids)
+    out = set()
+    for case_id, v in case_viewers(engine, sorted(set(case_ids))).items():
+        holds = any(may_decide(principal.role, principal.actor, Role(role), to) == (True, False) for role, to in v.pending)
+        if may_see_case(principal.role, principal.actor, owner=v.owner, swarm=v.swarm,
+                        account_people=v.account_people, holds_approval=holds):
+            out.add(case_id)
+    return out
 
 
 def redact_account(principal: Principal, account: Account) -> dict[str, Any]:
@@ -64,11 +86,13 @@ def redact_account(principal: Principal, account: Account) -> dict[str, Any]:
     return data
 
 
-def redact_assessment(principal: Principal, assessment: RiskAssessment | None) -> dict[str, Any] | None:
-    """Compliance findings (CMP-* signals and triggered rules) only for roles that need them."""
+def redact_assessment(principal: Principal, assessment: RiskAssessment | dict[str, Any] | None) -> dict[str, Any] | None:
+    """Compliance findings (CMP-* signals and triggered rules) only for roles that need them.
+
+    Takes the model or its stored JSON (read as is: never changed, the answer is a new dict)."""
     if assessment is None:
         return None
-    data = assessment.model_dump(mode="json")
+    data = assessment.model_dump(mode="json") if isinstance(assessment, RiskAssessment) else dict(assessment)
     if can(principal.role, Capability.view_compliance):
         data["redacted_signals"] = 0
         return data
@@ -79,23 +103,26 @@ def redact_assessment(principal: Principal, assessment: RiskAssessment | None) -
     return data
 
 
-def redact_entry(principal: Principal, entry: TimelineEntry) -> dict[str, Any]:
-    data = entry.model_dump(mode="json")
+def redact_entry(principal: Principal, entry: TimelineEntry | dict[str, Any]) -> dict[str, Any]:
+    """A timeline entry (the model or its JSON-ready dict) with compliance payloads hidden by role."""
+    data = entry.model_dump(mode="json") if isinstance(entry, TimelineEntry) else dict(entry)
     if not can(principal.role, Capability.view_compliance) and (
-            is_compliance_kind(entry.kind) or is_compliance_marked(entry.payload)):
+            is_compliance_kind(data["kind"]) or is_compliance_marked(data["payload"])):
         data["payload"] = {"redacted": REDACTED}
     return data
 
 
 def approval_is_sensitive(record: ApprovalRecord) -> bool:
-    request = record.request
-    return request.assigned_role == Role.compliance or is_compliance_marked(request.forced_by_rules)
+    request = record.request_json
+    return request["assigned_role"] == Role.compliance.value or is_compliance_marked(request["forced_by_rules"])
 
 
 def redact_approval(principal: Principal, record: ApprovalRecord) -> dict[str, Any]:
-    """An approval as the caller may see it; compliance-forced proposals are hidden from other roles."""
+    """An approval as the caller may see it; compliance-forced proposals are hidden from other roles.
+
+    Built from the stored JSON (a copy: the record is never changed), without re-validating it."""
     decidable, override = can_decide(principal, record)
-    request = record.request.model_dump(mode="json")
+    request = dict(record.request_json)
     if approval_is_sensitive(record) and not can(principal.role, Capability.view_compliance):
         request["proposal"] = {"redacted": REDACTED}
         request["reasons"] = [REDACTED] if request["reasons"] else []
@@ -104,7 +131,7 @@ def redact_approval(principal: Principal, record: ApprovalRecord) -> dict[str, A
         "id": record.id, "case_id": record.case_id, "step": record.step, "status": record.status,
         "created_at": record.created_at.isoformat(), "decided_at": record.decided_at and record.decided_at.isoformat(),
         "decided_by": record.decided_by,
-        "decision": record.decision.model_dump(mode="json") if record.decision else None,
+        "decision": record.decision_json,
         "error": record.error,
         "request": request, "you_may_decide": decidable and record.status in ("pending", "failed"),
         "as_override": override,

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
@@ -40,10 +41,31 @@ def readable(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
+def _slow_render(content: Any) -> bytes:
+    text = json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+    return readable(text).encode("utf-8")
+
+
+def render_json(content: Any) -> bytes:
+    """Compact UTF-8 JSON, serialised once (orjson); what orjson refuses (a lone surrogate, an integer
+    beyond 64 bits, a non-string key) goes through the standard encoder, which repairs or refuses it."""
+    try:
+        return orjson.dumps(content)
+    except (orjson.JSONEncodeError, TypeError):
+        return _slow_render(content)
+
+
 class ReadableJSONResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
-        text = json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
-        return readable(text).encode("utf-8")
+        return render_json(content)
+
+
+class JSONBody(JSONResponse):
+    """A route's already-JSON-ready answer, returned as is: FastAPI neither validates nor re-encodes it
+    (the route's declared `response_model` still documents it)."""
+
+    def render(self, content: Any) -> bytes:
+        return render_json(content)
 
 
 async def internal_error(request: Request, exc: Exception) -> JSONResponse:

@@ -16,10 +16,9 @@ from api.permissions import (
     refuse,
     sees_case,
 )
-from api.readers import AccountNotFound, get_account, latest_assessment
+from api.readers import AccountNotFound, get_account
 from core.models import Account, Escalation
-from core.store.approvals import list_approvals
-from core.store.cases import get_escalation, read_timeline
+from core.store.cases import get_escalation, read_case
 
 SLA_WARNING_S = 4 * 3600
 
@@ -48,18 +47,21 @@ def visible_case(engine: sa.Engine, principal: Principal, case_id: str) -> tuple
 
 
 def case_360(engine: sa.Engine, principal: Principal, case_id: str) -> dict[str, Any]:
-    """Account, risk with evidence, swarm, SLA clocks, timeline, pending and failed approvals in one read."""
-    case, account = visible_case(engine, principal, case_id)
+    """Account, risk with evidence, swarm, SLA clocks, timeline, pending and failed approvals in one read
+    (one connection, a fixed number of queries; stored JSON is redacted, not re-validated)."""
+    read = read_case(engine, case_id)
+    case, account = read.case, read.account
+    if not sees_case(engine, principal, case, account, pending=read.approvals):
+        refuse(engine, principal, "case.read", case_id)
     now = datetime.now(UTC)
     return {
         "case": case.model_dump(mode="json", exclude={"swarm", "sla_due"}),
         "account": redact_account(principal, account) if account else None,
-        "risk": redact_assessment(principal, latest_assessment(engine, case.account_id)),
+        "risk": redact_assessment(principal, read.assessment_json),
         "swarm": [m.model_dump(mode="json") for m in case.swarm],
         "sla": sla_clocks(case, now),
-        "timeline": [redact_entry(principal, e) for e in read_timeline(engine, case_id)],
-        "pending_approvals": [redact_approval(principal, r) for r in list_approvals(engine, case_id=case_id)],
+        "timeline": [redact_entry(principal, e) for e in read.timeline],
+        "pending_approvals": [redact_approval(principal, r) for r in read.approvals if r.status == "pending"],
         # Decisions the workflow could not apply, with the error: shown until someone decides again.
-        "failed_approvals": [redact_approval(principal, r)
-                             for r in list_approvals(engine, case_id=case_id, status="failed")],
+        "failed_approvals": [redact_approval(principal, r) for r in read.approvals if r.status == "failed"],
     }

@@ -97,7 +97,7 @@ class Settings(BaseSettings):
                                     description="Refit the reader and risk weights from labels this often (a job).")
     escalation_meaning: bool = Field(
         default=False, description="Live detection also reads escalation language by meaning (MiniLM; "
-                                   "docs/deployment.md has its per-message cost). Evals use it regardless.")
+                                   "docs/deployment.md has its per-message cost). `redaccount eval` follows it; its full run also measures it on.")
     compliance_meaning: bool = Field(
         default=False, description="Messages the compliance word rules did not match are also read by meaning "
                                    "(MiniLM + a classifier fitted at start-up); a likely concern only raises a "

@@ -131,6 +131,25 @@ def labelled_points(runs: list[AccountRun]) -> list[tuple[Point, int]]:
     return out
 
 
+def window_labelled_points(runs: list[AccountRun]) -> list[tuple[Point, int]]:
+    """Daily points labelled as the product should act: 1 from a positive's first warning sign up to its
+    escalation (or the end), 0 elsewhere (healthy accounts, and positives before their first sign).
+
+    The risk model is fitted on this label (the one the acting metrics judge); calibration is still
+    reported against "escalates within 30 days" (`labelled_points`). Points after an escalation are left out.
+    """
+    out = []
+    for run in runs:
+        t = run.truth
+        for p in run.points:
+            if p.at.hour or p.at.minute:
+                continue
+            if t.escalates and t.escalation_at is not None and p.at >= t.escalation_at:
+                continue
+            out.append((p, int(t.at_risk and t.first_signal_at is not None and p.at >= t.first_signal_at)))
+    return out
+
+
 def calibration(runs: list[AccountRun], bins: int = 10) -> dict[str, Any] | None:
     """Reliability table of the risk probability and its expected calibration error."""
     pairs = [(p.probability, y) for p, y in labelled_points(runs) if p.probability is not None]

@@ -52,6 +52,8 @@ class Point:
     review: bool = False  # the assessment asks for a person (a review item)
     probability: float | None = None  # the fitted risk model's probability, when one is loaded
     features: dict[str, float] | None = None  # the risk model's inputs (recorded for fitting on dev)
+    confidence: float = 1.0  # the assessment's confidence (low confidence off green asks for review)
+    compliance: bool = False  # a compliance term is live (the rules queue it for review)
 
     @property
     def acts(self) -> bool:
@@ -155,7 +157,6 @@ def replay_account(detector: Detector, truth: AccountTruth, events: list[Any], t
     checkpoints = sorted({e.occurred_at for e in events if e.type in ASSESS_AFTER and e.occurred_at <= end}
                          | {t for t in times if t >= events[0].occurred_at})
     case_at = truth.escalation_at if truth.escalates else None
-    grid_times = set(times)
     i = 0
     for t in checkpoints:
         batch = []
@@ -169,7 +170,8 @@ def replay_account(detector: Detector, truth: AccountTruth, events: list[Any], t
         prob = a.context.get("risk_probability")
         run.points.append(Point(t, round(a.score, 3), a.band.value, ablate(a), bool(a.needs_review),
                                 float(prob) if prob is not None else None,
-                                detector.risk_features(truth.account_id, t) if features and t in grid_times else None))
+                                detector.risk_features(truth.account_id, t) if features else None,
+                                a.confidence, any(s.kind == "compliance_terms" for s in a.signals)))
         if case_at is not None and t == case_at:
             run.case = _snapshot(t, a, records)
     when = _case_time(truth, run.points, end)

@@ -33,6 +33,13 @@ def headline(report: dict[str, Any]) -> dict[str, float | None]:
         "acting.lead_time_median_h": _get(report, *act, "lead_time_hours", "median"),
         "acting.lead_time_p10_h": _get(report, *act, "lead_time_hours", "p10"),
         "acting.calibration_error": _get(report, "acting", "calibration", "ece"),
+        "acting_with_meaning.precision": _get(report, "acting_with_meaning", "after", "precision"),
+        "acting_with_meaning.recall": _get(report, "acting_with_meaning", "after", "recall"),
+        "acting_with_meaning.false_alarms_per_100_accounts_week": _get(
+            report, "acting_with_meaning", "after", "false_alarms_per_100_accounts_week"),
+        "acting_with_meaning.lead_time_median_h": _get(report, "acting_with_meaning", "after", "lead_time_hours",
+                                                       "median"),
+        "acting_with_meaning.calibration_error": _get(report, "acting_with_meaning", "calibration", "ece"),
         "acting.before_precision": _get(report, "acting", "before", "precision"),
         "acting.before_recall": _get(report, "acting", "before", "recall"),
         "acting.before_false_alarms_per_100_accounts_week": _get(report, "acting", "before",
@@ -106,7 +113,20 @@ def acting_markdown(report: dict[str, Any]) -> list[str]:
              f"{_fmt(det['lead_time_hours']['median'])} | {_fmt(det['lead_time_hours']['p10'])} |",
              row("new suite, acts before escalation: rules + points score", a["before"]),
              row("new suite, acts before escalation: + risk model fitted on dev", a["after"]),
-             row("(dev split, rules + points score)", a["dev_before"]), ""]
+             row("(dev split, rules + points score)", a["dev_before"]),
+             *([row("(dev split, + risk model: replayed with the file fitted on dev, optimistic)", a["dev_after"])]
+               if a.get("dev_after") else [])]
+    am = report.get("acting_with_meaning")
+    if am:
+        lines += [row("new suite, acts before escalation: escalation by meaning on, rules + points score", am["before"]),
+                  row("new suite, acts before escalation: escalation by meaning on, + risk model fitted on dev",
+                      am["after"]),
+                  row("(dev split, meaning on, + risk model: replayed with the file fitted on dev, optimistic)",
+                      am["dev_after"])]
+        if am.get("calibration"):
+            lines += ["", f"With meaning on: calibration error {_fmt(am['calibration']['ece'])} (test); "
+                          f"risk model: {json.dumps(am['risk_model'])}"]
+    lines += [""]
     cal = a.get("calibration")
     if cal:
         lines += [f"Calibration of the fitted probability (test, {cal['points']} daily assessments, base rate "

@@ -44,13 +44,15 @@ class EvalConfig:
     knowledge: bool = True
     step_hours: float = 24.0
     meaning: bool = True  # escalation language by meaning (MiniLM) in the replays
+    meaning_variant: bool = False  # product runs without meaning: also fit and replay with it (full run)
     servicenow_positives: int = 160  # the fast subset replays this many escalations (all in the full run)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def preset(cls, full: bool, **overrides: Any) -> EvalConfig:
         """The CI subset (default) or the full run."""
-        base = cls(full=True, accounts=130, months=6, sentiment_rows=None, sentiment_folds=5, max_briefs=200) if full else cls()
+        base = cls(full=True, accounts=130, months=6, sentiment_rows=None, sentiment_folds=5, max_briefs=200,
+                           meaning_variant=True) if full else cls()
         for key, value in overrides.items():
             if value is not None:
                 setattr(base, key, value)
@@ -172,17 +174,34 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None, *, sentiment: An
         "ablation": detection.ablation(test),
     }
 
-    def replay_test_with(model: Any, thresholds_file: Path) -> list[Any]:
+    def replay_with(split: str, model: Any, thresholds_file: Path, meant: Any = meaning) -> list[Any]:
         fitted_rules = ReferenceEvaluator(load_ruleset(None, thresholds_file))
         detector = Detector(load_thresholds(thresholds_file), reader, fitted_rules,
-                            settings.review_confidence_floor, risk_model=model, meaning=meaning)
-        return replay(detector, splits["test"].truth, splits["test"].events_by_account(), DEFAULT_END, cfg.months,
+                            settings.review_confidence_floor, risk_model=model, meaning=meant)
+        return replay(detector, splits[split].truth, splits[split].events_by_account(), DEFAULT_END, cfg.months,
                       step=timedelta(hours=cfg.step_hours))
 
     t = time.perf_counter()
     cfg.out.mkdir(parents=True, exist_ok=True)
-    acts, _ = product_section(dev, test, replay_test_with, cfg.out)
+    acts, _ = product_section(dev, test, replay_with, cfg.out)
+    acts["meaning"] = meaning is not None
     _timed(timings, "product_fit_and_replay", t)
+    acts_meaning = None
+    if meaning is None and cfg.meaning_variant:
+        # The same fit with escalation language by meaning switched on (off by default in the product for
+        # its per-message cost): the dev split chose it, the test split shows what it would change.
+        t = time.perf_counter()
+        alt = EscalationMeaning(th.escalation_prototypes)
+        alt_runs = {name: replay(Detector(th, reader, ReferenceEvaluator(engine.ruleset), floor, risk_model=risk_model,
+                                          meaning=alt),
+                                 split.truth, split.events_by_account(), DEFAULT_END, cfg.months,
+                                 step=timedelta(hours=cfg.step_hours), features=name == "dev")
+                    for name, split in splits.items()}
+        acts_meaning, _ = product_section(alt_runs["dev"], alt_runs["test"],
+                                          lambda split, model, path: replay_with(split, model, path, alt),
+                                          cfg.out / "with-meaning")
+        acts_meaning["meaning"] = True
+        _timed(timings, "product_with_meaning", t)
     t = time.perf_counter()
     policy = RulesPolicy(engine)
     route = routing.routing(test, policy)
@@ -235,6 +254,7 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None, *, sentiment: An
                  "archetype_kinds": archetype_kinds()},
         "detection": det,
         "acting": acts,
+        "acting_with_meaning": acts_meaning,
         "routing": route,
         "compliance": comp,
         "briefs": brief_report,

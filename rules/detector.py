@@ -203,7 +203,11 @@ class Detector:
         evaluated = self._rule_facts(facts, scored, prior, reds) if self.ruleset else {}
         verdict = read_decisions(self.ruleset.evaluate(evaluated) if self.ruleset else None)
         band = Band.red if verdict.red and scored.band != Band.red and scored.signals else scored.band
-        needs_review = verdict.review or (band != Band.green and scored.confidence < self.review_floor)
+        # Low confidence off green asks a person, unless a fitted risk model is loaded: then the model's
+        # calibrated probability decides which uncertain accounts need a look (the rules' own review
+        # triggers, e.g. a Red score with low confidence or a compliance term, still always apply).
+        low_confidence = band != Band.green and scored.confidence < self.review_floor
+        needs_review = verdict.review or (low_confidence and self.risk_model is None)
         context = {k: facts[k] for k in ("account_name", "arr", "arr_tier", "lifecycle_stage", "renewal_days",
                                          "in_renewal_window", "events_seen", "prior_band")}
         context["context_multiplier"] = scored.multiplier

@@ -46,6 +46,16 @@ def risk_features(facts: Mapping[str, Any], signals: Sequence[Any]) -> dict[str,
         "pending": float(int(facts.get("pending_tickets", 0) or 0) > 0),
         "log_negative_messages": _log(facts.get("negative_count")),
         "log_escalation_hits": _log(facts.get("escalation_hits")),
+        # The account-level tone trend, signed and weighted by how sure the fit is (falls are negative).
+        "sentiment_trend": max(-2.0, min(2.0, float(facts.get("sentiment_trend", 0.0) or 0.0)))
+        * float(facts.get("sentiment_trend_confidence", 0.0) or 0.0),
+        "negative_share": float(facts.get("negative_share", 0.0) or 0.0),
+        # Open work as the customer sees it: how old, whether its SLA was missed, whether they are waiting.
+        "log_oldest_open_days": _log(facts.get("oldest_open_days")),
+        "log_customer_waiting_hours": _log(facts.get("customer_waiting_hours")),
+        "log_unanswered_customer_messages": _log(facts.get("unanswered_customer_messages")),
+        "open_breached": float(int(facts.get("open_tickets_breached", 0) or 0) > 0),
+        "sentiment_latest": float(facts.get("sentiment_latest", 0.0) or 0.0),
     })
     for p in PRIORITIES:
         out[f"open_{p}"] = float(facts.get("highest_open_priority") == p)

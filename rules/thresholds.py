@@ -52,6 +52,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "usage_drop": 18.0,
     "stakeholder_silence": 24.0,
     "tone_drift": 14.0,
+    "sentiment_trend": 6.0,
     "negative_sentiment": 12.0,
     "emotional_intensity": 8.0,
     "reopened_tickets": 12.0,
@@ -67,7 +68,7 @@ DEFAULT_TIERS: dict[str, str] = {
     "sla_breach": "strong", "unresolved_priority_near_renewal": "strong", "repeat_contact": "strong",
     "low_csat_then_ticket": "strong", "usage_drop": "strong",
     "tone_drift": "strong", "account_density": "strong",
-    "negative_sentiment": "supporting", "emotional_intensity": "supporting", "reopened_tickets": "supporting",
+    "negative_sentiment": "supporting", "sentiment_trend": "supporting", "emotional_intensity": "supporting", "reopened_tickets": "supporting",
     "handoffs": "supporting", "sla_imminent": "supporting", "slow_adoption": "supporting",
 }
 
@@ -101,6 +102,12 @@ class Thresholds(_Section):
     negative_min_messages: int = Field(default=2, ge=1)
     tone_window: int = Field(default=3, ge=2, le=50, description="N: tone drift across the last N customer messages.")
     tone_drift_drop: float = Field(default=0.5, gt=0, le=2, description="Polarity drop first->last of the last N.")
+    # Strict on purpose: on the dev split a falling tone is more common on healthy accounts (a complaint,
+    # then a resolved ticket, then another) than on at-risk ones (negative throughout), see docs/evaluation.md.
+    # The fitted risk model reads the trend (times its confidence) as a feature and learns its weight.
+    trend_min_messages: int = Field(default=4, ge=3, le=500, description="Messages before a tone trend counts.")
+    trend_slope: float = Field(default=1.0, gt=0, le=4, description="Polarity fall per week that counts as a trend.")
+    trend_confidence: float = Field(default=0.9, ge=0, le=1, description="Confidence a trend needs to be a signal.")
     intensity_high: float = Field(default=0.7, ge=0, le=1)
     escalation_phrases: tuple[str, ...] = DEFAULT_ESCALATION_PHRASES
     pricing_terms: tuple[str, ...] = DEFAULT_PRICING_TERMS

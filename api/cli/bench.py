@@ -112,3 +112,55 @@ def accounts_page(
     console.print(table)
     console.print(f"ratio baseline/ours {r['ratio']} · goal p95 <= {r['goal_ms']:.0f} ms: "
                   + ("[green]met[/]" if r["goal_met"] else "[red]not met[/]"))
+
+
+@bench_app.command("endpoints")
+def endpoints(
+    accounts: int = typer.Option(10_000, min=10, help="Accounts seeded (each with an assessment)."),
+    approvals: int = typer.Option(1_000, min=1, help="Open cases seeded, each with a pending approval."),
+    decisions: int = typer.Option(20, min=1, help="Cases run through the workflow, for the timed decisions."),
+    repeats: int = typer.Option(100, min=3, help="Timed requests per read endpoint."),
+    database: list[str] = typer.Option(["sqlite", "postgresql"], "--database",
+                                       help="sqlite and/or postgresql (a fresh database next to --pg)."),
+    pg: str = typer.Option("postgresql+psycopg://postgres@127.0.0.1:5432/test", "--pg",
+                           help="PostgreSQL admin URL: the run creates and drops its own database beside it."),
+    profile_dir: Path | None = typer.Option(None, help="Also write a cProfile summary per endpoint here."),
+    json_output: bool = typer.Option(False, "--json"),
+) -> None:
+    """Server time per endpoint (inbox, approval detail, case 360, account risk, accounts page, POST
+    decision) at scale, against a bare FastAPI endpoint timed in the same run; statements per request."""
+    import os
+
+    from evals.bench_endpoints import __doc__ as method
+    from evals.bench_endpoints import fresh_postgres, run_endpoint_bench
+
+    unknown = set(database) - {"sqlite", "postgresql"}
+    if unknown:
+        raise typer.BadParameter(f"unknown database(s) {sorted(unknown)}; choose sqlite and/or postgresql")
+    say = (lambda text: None) if json_output else (lambda text: console.print(f"[dim]{text}[/]"))
+    reports = []
+    for name in database:
+        url, drop = fresh_postgres(pg) if name == "postgresql" else (None, None)
+        try:
+            reports.append(run_endpoint_bench(url, accounts, approvals, decisions, repeats,
+                                              profile_dir=profile_dir, say=say))
+        finally:
+            if drop:
+                drop()
+    if json_output:
+        print(json.dumps(reports, indent=1, sort_keys=True))
+        return
+    print((method or "").strip())
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    for r in reports:
+        table = Table(title=f"{r['database']}: {r['accounts']:,} accounts, {r['open_approvals']:,} open approvals "
+                            f"(load average now {load})")
+        for column in ("endpoint", "p50 ms", "p95 ms", "x bare p50", "statements", "bytes"):
+            table.add_column(column, justify="left" if column == "endpoint" else "right")
+        table.add_row("bare FastAPI (baseline)", str(r["baseline"]["p50_ms"]), str(r["baseline"]["p95_ms"]), "1.0",
+                      "0", "")
+        for name, e in r["endpoints"].items():
+            table.add_row(name, str(e["p50_ms"]), str(e["p95_ms"]), str(e["ratio_p50"]), e["queries"], f"{e['bytes']:,}")
+        console.print(table)
+        console.print(f"goal: each read p50 <= {r['goal_p50_ms']:.0f} ms (the whole unpaged inbox and the decision "
+                      "excluded): " + ("[green]met[/]" if r["reads_goal_met"] else "[red]not met[/]"))

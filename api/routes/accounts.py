@@ -9,10 +9,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from api.auth import Principal
 from api.deps import EngineDep
 from api.permissions import redact_account, redact_assessment, require
-from api.readers import AccountNotFound, accounts_by_risk, get_account, latest_assessment, risk_history
+from api.readers import AccountNotFound, accounts_by_risk, get_account, risk_history
+from api.responses import JSONBody
 from core.models import Band
 from core.permissions import Capability
-from core.store.cases import list_escalations
+from core.store.records import read_account_risk
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 
@@ -28,17 +29,15 @@ def list_accounts(engine: EngineDep, principal: Reader, band: Band | None = None
             for account, risk in accounts_by_risk(engine, band.value if band else None, limit)]
 
 
-@router.get("/{account_id}", responses={401: {}, 403: {}, 404: {}})
-def read_account(account_id: str, engine: EngineDep, principal: Reader) -> dict[str, Any]:
+@router.get("/{account_id}", response_model=dict[str, Any], responses={401: {}, 403: {}, 404: {}})
+def read_account(account_id: str, engine: EngineDep, principal: Reader) -> JSONBody:
     """The account, its current risk with evidence, and its open case (if any)."""
     try:
-        account = get_account(engine, account_id)
+        account, risk, open_case_id = read_account_risk(engine, account_id)
     except AccountNotFound:
         raise HTTPException(404, f"no account {account_id}") from None
-    open_cases = list_escalations(engine, open_only=True, account_id=account_id)
-    return {"account": redact_account(principal, account),
-            "risk": redact_assessment(principal, latest_assessment(engine, account_id)),
-            "open_case_id": open_cases[0].id if open_cases else None}
+    return JSONBody({"account": redact_account(principal, account), "risk": redact_assessment(principal, risk),
+                     "open_case_id": open_case_id})
 
 
 @router.get("/{account_id}/risk-history", responses={401: {}, 403: {}, 404: {}})

@@ -12,6 +12,7 @@ from api.auth import CurrentPrincipal, Principal
 from api.deps import CasesDep, EngineDep
 from api.permissions import require, sees_case
 from api.readers import AccountNotFound, get_account
+from api.responses import JSONBody
 from api.views import case_360, visible_case
 from core.permissions import Capability
 from core.store.cases import CaseNotFound, list_escalations
@@ -63,11 +64,11 @@ def list_cases(engine: EngineDep, principal: CurrentPrincipal, open_only: bool =
     return out
 
 
-@router.get("/{case_id}", responses={401: {}, 403: {}, 404: {}})
-def read_case(case_id: str, engine: EngineDep, principal: CurrentPrincipal) -> dict[str, Any]:
+@router.get("/{case_id}", response_model=dict[str, Any], responses={401: {}, 403: {}, 404: {}})
+def read_case(case_id: str, engine: EngineDep, principal: CurrentPrincipal) -> JSONBody:
     """The 360 view: account, risk with evidence, swarm, SLA clocks, timeline, pending approvals."""
     try:
-        return case_360(engine, principal, case_id)
+        return JSONBody(case_360(engine, principal, case_id))
     except CaseNotFound:
         raise HTTPException(404, f"no case {case_id}") from None
 

@@ -439,3 +439,8 @@ revoked_sessions = sa.Table(
     sa.Column("session_id", sa.String(64), primary_key=True),
     sa.Column("expires_at", UtcDateTime(), nullable=False),
 )
+
+# --- i18: the reads people wait on (migration 0010) ---------------------------------------------------------
+sa.Index("ix_approvals_status_created", approvals.c.status, approvals.c.created_at, approvals.c.id)
+sa.Index("ix_approvals_status_role_created", approvals.c.status, approvals.c.assigned_role, approvals.c.created_at)
+sa.Index("ix_assessments_account_id_id", assessments.c.account_id, assessments.c.id)

@@ -7,8 +7,10 @@ failed, with its error kept in `approval_failures`; a failed approval may be dec
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,17 +53,29 @@ class ApprovalFailure:
 
 @dataclass(frozen=True)
 class ApprovalRecord:
+    """One approval as stored. `request_json` / `decision_json` are the stored JSON (written from the
+    validated models, so already in their JSON form); `request` / `decision` validate it on first use
+    only, so a listing that just shows records never re-validates them."""
+
     id: str
     case_id: str
     thread_id: str
     step: str
     status: str
-    request: ApprovalRequest
+    request_json: dict[str, Any]
     created_at: datetime
     decided_at: datetime | None
     decided_by: str | None
-    decision: ApprovalDecision | None
+    decision_json: dict[str, Any] | None
     error: str | None = None  # why the decision could not be applied (status "failed")
+
+    @cached_property
+    def request(self) -> ApprovalRequest:
+        return ApprovalRequest.model_validate(self.request_json)
+
+    @cached_property
+    def decision(self) -> ApprovalDecision | None:
+        return ApprovalDecision.model_validate(self.decision_json) if self.decision_json else None
 
 
 def approval_id_for(case_id: str, step: str) -> str:
@@ -69,12 +83,21 @@ def approval_id_for(case_id: str, step: str) -> str:
     return "apr-" + hashlib.sha256(f"{case_id}|{step}".encode()).hexdigest()[:16]
 
 
+_REQUEST_FIELDS = frozenset(ApprovalRequest.model_fields)
+_DECISION_FIELDS = frozenset(ApprovalDecision.model_fields)
+
+
+def _complete(raw: dict[str, Any], model: Any, fields: frozenset[str]) -> dict[str, Any]:
+    # A row written before a field existed is brought to the current shape once, by the model itself.
+    return raw if fields <= raw.keys() else model.model_validate(raw).model_dump(mode="json")
+
+
 def _record(row: sa.Row) -> ApprovalRecord:
     return ApprovalRecord(
         id=row.id, case_id=row.escalation_id, thread_id=row.thread_id, step=row.step, status=row.status,
-        request=ApprovalRequest.model_validate(row.request), created_at=row.created_at, decided_at=row.decided_at,
-        decided_by=row.decided_by,
-        decision=ApprovalDecision.model_validate(row.decision) if row.decision else None,
+        request_json=_complete(row.request, ApprovalRequest, _REQUEST_FIELDS), created_at=row.created_at,
+        decided_at=row.decided_at, decided_by=row.decided_by,
+        decision_json=_complete(row.decision, ApprovalDecision, _DECISION_FIELDS) if row.decision else None,
         error=row.failure if row.status == "failed" else None,
     )
 
@@ -107,6 +130,20 @@ def get_approval(engine: sa.Engine, approval_id: str) -> ApprovalRecord:
     if row is None:
         raise ApprovalNotFound(approval_id)
     return _record(row)
+
+
+def get_approval_with_evidence(engine: sa.Engine, approval_id: str) -> tuple[ApprovalRecord, list[dict[str, Any]]]:
+    """The approval and the text of every record its request cites (`records.resolve_evidence`), on one
+    connection (ApprovalNotFound). The caller decides what of it the reader may see."""
+    from core.store.records import resolve_evidence_in
+
+    with engine.connect() as c:
+        row = c.execute(_select().where(t.approvals.c.id == approval_id)).one_or_none()
+        if row is None:
+            raise ApprovalNotFound(approval_id)
+        record = _record(row)
+        evidence = resolve_evidence_in(c, record.request_json["evidence_refs"])
+    return record, evidence
 
 
 def recorded_decision(engine: sa.Engine, case_id: str, step: str) -> ApprovalDecision | None:
@@ -198,21 +235,35 @@ def mark_applied(engine: sa.Engine, approval_id: str) -> None:
                   .values(status="applied"))
 
 
-def list_approvals(engine: sa.Engine, *, status: str | None = "pending", role: str | None = None,
+def list_approvals(engine: sa.Engine, *, status: str | Sequence[str] | None = "pending", role: str | None = None,
                    owner: str | None = None, case_id: str | None = None,
-                   older_than: datetime | None = None) -> list[ApprovalRecord]:
-    query = _select().order_by(t.approvals.c.created_at)
+                   older_than: datetime | None = None, decidable_by: tuple[str, str] | None = None,
+                   limit: int | None = None, offset: int = 0) -> list[ApprovalRecord]:
+    """Approvals, oldest first, filtered in SQL: status (one or several), assigned role, assignee, case,
+    created before `older_than`; `decidable_by=(role, actor)` keeps those assigned to that role and to
+    that person or to nobody (the caller's own queue); `limit`/`offset` page through the result."""
+    query = _select().order_by(t.approvals.c.created_at, t.approvals.c.id)
     filters: list[Any] = []
-    if status:
-        filters.append(t.approvals.c.status == status)
+    a = t.approvals.c
+    if isinstance(status, str):
+        filters.append(a.status == status)
+    elif status:
+        filters.append(a.status.in_(list(status)))
     if role:
-        filters.append(t.approvals.c.assigned_role == role)
+        filters.append(a.assigned_role == role)
     if owner:
-        filters.append(t.approvals.c.assigned_to == owner)
+        filters.append(a.assigned_to == owner)
     if case_id:
-        filters.append(t.approvals.c.escalation_id == case_id)
+        filters.append(a.escalation_id == case_id)
     if older_than:
-        filters.append(t.approvals.c.created_at <= older_than)
+        filters.append(a.created_at <= older_than)
+    if decidable_by:
+        filters += [a.assigned_role == decidable_by[0], sa.or_(a.assigned_to.is_(None), a.assigned_to == decidable_by[1])]
+    query = query.where(*filters)
+    if limit is not None:
+        query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
     with engine.connect() as c:
-        rows = c.execute(query.where(*filters)).all()
+        rows = c.execute(query).all()
     return [_record(r) for r in rows]

@@ -19,6 +19,9 @@ from core.db import schema as t
 TREND_DAYS = 90  # the trend shown for each account: its assessments in the 90 days before the latest
 
 
+UNSCORED = -1.0  # the rank of an account without an assessment: after every scored one
+
+
 @dataclass(frozen=True)
 class BookFilter:
     """What the accounts page asks for; every field optional."""
@@ -101,11 +104,14 @@ def read_book(engine: sa.Engine, f: BookFilter, trend_days: int = TREND_DAYS) ->
     per_page = max(1, min(f.per_page, 200))
     page = max(1, f.page)
     query = (_where(sa.select(*columns).select_from(joined), f)
-             .order_by(sa.func.coalesce(a.c.score, -1.0).desc(), acc.c.arr.desc(), acc.c.id)
+             .order_by(sa.func.coalesce(a.c.score, UNSCORED).desc(), acc.c.arr.desc(), acc.c.id)
              .limit(per_page).offset((page - 1) * per_page))
     count = _where(sa.select(sa.func.count()).select_from(
         acc.outerjoin(a, a.c.account_id == acc.c.id) if f.band else acc), f)
     with engine.connect() as c:
+        threshold = _score_floor(c, f, page * per_page)
+        if threshold is not None and threshold > UNSCORED:  # unscored accounts rank as UNSCORED
+            query = query.where(a.c.score >= threshold)
         rows = [BookRow(account_id=r.id, name=r.name, arr=r.arr, tier=r.tier, renewal_date=r.renewal_date,
                         csm=r.csm, score=r.score, band=r.band, confidence=r.confidence, assessed_at=r.assessed_at,
                         assessment_id=r.assessment_id, open_case_id=r.case_id, open_case_owner=r.case_owner)
@@ -123,6 +129,23 @@ def read_book(engine: sa.Engine, f: BookFilter, trend_days: int = TREND_DAYS) ->
         r.trend = [(at, score) for at, score, _ in points]
         r.band_since = band_since(points)
     return BookPage(rows=rows, total=total, page=page, per_page=per_page)
+
+
+def _score_floor(c: sa.Connection, f: BookFilter, k: int) -> float | None:
+    """The k-th highest latest score, when only the risk table filters the book (no filter or a band).
+
+    Every row of the first k in the page order (score first) has at least that score, so the page query
+    may keep only those rows: it then sorts the accounts at or above the page's floor (walked from the
+    rank index), not the whole book. None (no floor) with account filters, or when fewer than k accounts
+    are scored (the page reaches the unscored ones)."""
+    if f.tier or f.owner or f.renewal_before or (f.search and f.search.strip()):
+        return None
+    acc, a = t.accounts, t.account_risk
+    query = (sa.select(a.c.score).select_from(a.join(acc, acc.c.id == a.c.account_id))
+             .order_by(a.c.score.desc()).offset(k - 1).limit(1))
+    if f.band:
+        query = query.where(a.c.band == f.band)
+    return c.execute(query).scalar()
 
 
 def _trends(c: sa.Connection, since: dict[str, datetime]) -> dict[str, list[tuple[datetime, float, str]]]:

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from core.db import schema as t
-from core.models import Escalation, Outcome, Phase, SupportTier, SwarmMember, TimelineEntry
+from core.models import (
+    Account,
+    Escalation,
+    Outcome,
+    Phase,
+    SupportTier,
+    SwarmMember,
+    TimelineEntry,
+)
+from core.store.approvals import ApprovalRecord
 
 
 class CaseNotFound(LookupError):
@@ -223,3 +233,86 @@ def open_case_load(engine: sa.Engine, exclude: str | None = None) -> dict[str, i
         query = query.where(t.escalations.c.id != exclude)
     with engine.connect() as c:
         return {person: count for person, count in c.execute(query)}
+
+
+@dataclass(frozen=True)
+class CaseViewers:
+    """Who a case concerns, for the object-level read rule: owner, active swarm, the account's AE and CSM
+    (none if the account is unknown), and the (role, person) each pending approval is assigned to."""
+
+    owner: str | None
+    swarm: list[str]
+    account_people: list[str | None]
+    pending: list[tuple[str, str | None]]
+
+
+def case_viewers(engine: sa.Engine, case_ids: list[str]) -> dict[str, CaseViewers]:
+    """CaseViewers of each known case among `case_ids`: three queries whatever the number of cases."""
+    e, a, s, p = t.escalations, t.accounts, t.swarm_members, t.approvals
+    found: dict[str, tuple[str | None, list[str | None]]] = {}
+    swarm: dict[str, list[str]] = {}
+    pending: dict[str, list[tuple[str, str | None]]] = {}
+    with engine.connect() as c:
+        for i in range(0, len(case_ids), 1000):
+            part = case_ids[i:i + 1000]
+            for r in c.execute(sa.select(e.c.id, e.c.owner, a.c.id.label("account"), a.c.ae, a.c.csm)
+                               .select_from(e.outerjoin(a, a.c.id == e.c.account_id)).where(e.c.id.in_(part))):
+                found[r.id] = (r.owner, [r.ae, r.csm] if r.account is not None else [])
+            for r in c.execute(sa.select(s.c.escalation_id, s.c.person)
+                               .where(s.c.escalation_id.in_(part), s.c.renounced_at.is_(None))):
+                swarm.setdefault(r.escalation_id, []).append(r.person)
+            for r in c.execute(sa.select(p.c.escalation_id, p.c.assigned_role, p.c.assigned_to)
+                               .where(p.c.escalation_id.in_(part), p.c.status == "pending")):
+                pending.setdefault(r.escalation_id, []).append((r.assigned_role, r.assigned_to))
+    return {case_id: CaseViewers(owner, swarm.get(case_id, []), people, pending.get(case_id, []))
+            for case_id, (owner, people) in found.items()}
+
+
+def json_time(at: datetime) -> str:
+    """A stored time as the domain models serialise it (pydantic: `Z` for UTC), so raw reads and model
+    dumps give the same text."""
+    text = at.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+@dataclass(frozen=True)
+class CaseRead:
+    """Everything the case 360 view shows, read in one connection: the case with its swarm, its account
+    (None if unknown), the stored JSON of the account's latest assessment, the timeline as JSON-ready
+    dicts, and the case's pending and failed approvals (stored JSON, not re-validated)."""
+
+    case: Escalation
+    account: Account | None
+    assessment_json: dict[str, Any] | None
+    timeline: list[dict[str, Any]]
+    approvals: list[ApprovalRecord]
+
+
+def read_case(engine: sa.Engine, case_id: str) -> CaseRead:
+    """The case 360 read: six indexed queries on one connection, whatever the case's size (CaseNotFound)."""
+    from core.store.approvals import _record, _select
+    from core.store.detection import current_body
+    from core.store.records import _model
+
+    tl, ap = t.timeline, t.approvals
+    with engine.connect() as c:
+        row = c.execute(sa.select(t.escalations).where(t.escalations.c.id == case_id)).one_or_none()
+        if row is None:
+            raise CaseNotFound(case_id)
+        members = c.execute(sa.select(t.swarm_members).where(t.swarm_members.c.escalation_id == case_id)
+                            .order_by(t.swarm_members.c.id)).all()
+        account_row = c.execute(sa.select(t.accounts).where(t.accounts.c.id == row.account_id)).one_or_none()
+        body = c.execute(sa.select(t.assessments.c.body).where(t.assessments.c.account_id == row.account_id)
+                         .order_by(t.assessments.c.id.desc()).limit(1)).scalar()
+        entries = c.execute(sa.select(tl.c.escalation_id, tl.c.at, tl.c.kind, tl.c.actor, tl.c.payload)
+                            .where(tl.c.escalation_id == case_id).order_by(tl.c.at, tl.c.id)).all()
+        approvals = c.execute(_select().where(ap.c.escalation_id == case_id, ap.c.status.in_(("pending", "failed")))
+                              .order_by(ap.c.created_at, ap.c.id)).all()
+    swarm = [SwarmMember(person=m.person, role=m.role, reason=m.reason, rule_id=m.rule_id,
+                         assumed_at=m.assumed_at, renounced_at=m.renounced_at) for m in members]
+    return CaseRead(
+        case=_escalation(row, swarm), account=_model(Account, account_row) if account_row is not None else None,
+        assessment_json=current_body(body),
+        timeline=[{"escalation_id": e.escalation_id, "at": json_time(e.at), "kind": e.kind, "actor": e.actor,
+                   "payload": e.payload} for e in entries],
+        approvals=[_record(r) for r in approvals])

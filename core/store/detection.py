@@ -20,6 +20,7 @@ from core.models import RiskAssessment
 from core.store.dialect import upsert
 
 CHUNK = 5_000
+ASSESSMENT_FIELDS = frozenset(RiskAssessment.model_fields)  # a stored body with all of them is read as is
 
 
 def mark_pending(connection: sa.Connection, pairs: Iterable[tuple[str, str]], at: datetime) -> None:
@@ -167,6 +168,22 @@ def latest_by_account(connection: sa.Connection) -> dict[str, RiskAssessment]:
     newest = sa.select(sa.func.max(t.assessments.c.id)).group_by(t.assessments.c.account_id).scalar_subquery()
     rows = connection.execute(sa.select(t.assessments.c.body).where(t.assessments.c.id.in_(newest)))
     return {a.account_id: a for a in (RiskAssessment.model_validate(r.body) for r in rows)}
+
+
+def latest_assessment_json(engine: sa.Engine, account_id: str) -> dict[str, Any] | None:
+    """The stored JSON of the account's newest assessment, not re-validated (written from the validated
+    model; a body from before a field existed is brought to the current shape)."""
+    with engine.connect() as connection:
+        body = connection.execute(sa.select(t.assessments.c.body).where(t.assessments.c.account_id == account_id)
+                                  .order_by(t.assessments.c.id.desc()).limit(1)).scalar()
+    return current_body(body)
+
+
+def current_body(body: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stored assessment body as the current model would dump it (validated only if a field is missing)."""
+    if body is None or ASSESSMENT_FIELDS <= body.keys():
+        return body
+    return RiskAssessment.model_validate(body).model_dump(mode="json")
 
 
 def latest_assessment(engine: sa.Engine, account_id: str) -> RiskAssessment | None:

@@ -90,18 +90,30 @@ _EVIDENCE_TABLES: dict[str, tuple[sa.Table, str]] = {
 
 
 def resolve_evidence(engine: sa.Engine, refs: list[str]) -> list[dict[str, Any]]:
-    """Turn `type:id` citations into the text they point at (unknown refs are returned unresolved)."""
-    out = []
+    """Turn `type:id` citations into the text they point at (unknown refs are returned unresolved), in
+    citation order; one query per kind of record cited, whatever the number of citations."""
+    if not refs:
+        return []
     with engine.connect() as c:
-        for ref in refs:
-            kind, _, record_id = ref.partition(":")
-            table_col = _EVIDENCE_TABLES.get(kind)
-            text = None
-            if table_col and record_id:
-                table, column = table_col
-                value = c.execute(sa.select(table.c[column]).where(table.c.id == record_id)).scalar()
-                text = None if value is None else str(value)
-            out.append({"ref": ref, "text": text})
+        return resolve_evidence_in(c, refs)
+
+
+def resolve_evidence_in(c: sa.Connection, refs: list[str]) -> list[dict[str, Any]]:
+    """`resolve_evidence` on the caller's connection."""
+    wanted: dict[str, set[str]] = {}
+    for ref in refs:
+        kind, _, record_id = ref.partition(":")
+        if kind in _EVIDENCE_TABLES and record_id:
+            wanted.setdefault(kind, set()).add(record_id)
+    found: dict[tuple[str, str], str | None] = {}
+    for kind, ids in wanted.items():
+        table, column = _EVIDENCE_TABLES[kind]
+        for record_id, value in c.execute(sa.select(table.c.id, table.c[column]).where(table.c.id.in_(ids))):
+            found[(kind, record_id)] = None if value is None else str(value)
+    out = []
+    for ref in refs:
+        kind, _, record_id = ref.partition(":")
+        out.append({"ref": ref, "text": found.get((kind, record_id))})
     return out
 
 
@@ -128,3 +140,20 @@ def sla_statuses(engine: sa.Engine, sla_ids: list[str]) -> dict[str, str]:
     with engine.connect() as c:
         rows = c.execute(sa.select(t.sla_events.c.id, t.sla_events.c.status).where(t.sla_events.c.id.in_(sla_ids)))
         return {r.id: r.status for r in rows}
+
+
+def read_account_risk(engine: sa.Engine, account_id: str) -> tuple[Account, dict[str, Any] | None, str | None]:
+    """The account, the stored JSON of its newest assessment (not re-validated) and its open case id, in
+    three indexed queries on one connection (AccountNotFound)."""
+    from core.store.detection import current_body
+
+    esc = t.escalations
+    with engine.connect() as c:
+        row = c.execute(sa.select(t.accounts).where(t.accounts.c.id == account_id)).one_or_none()
+        if row is None:
+            raise AccountNotFound(account_id)
+        body = c.execute(sa.select(t.assessments.c.body).where(t.assessments.c.account_id == account_id)
+                         .order_by(t.assessments.c.id.desc()).limit(1)).scalar()
+        open_case = c.execute(sa.select(esc.c.id).where(esc.c.account_id == account_id, esc.c.closed_at.is_(None))
+                              .order_by(esc.c.opened_at.desc()).limit(1)).scalar()
+    return _model(Account, row), current_body(body), open_case

@@ -14,6 +14,7 @@ Facts = dict[str, str | float | int | bool]
 SIGNAL_RULE_IDS: dict[str, str] = {
     "negative_sentiment": "SIG-TXT-NEGATIVE",
     "tone_drift": "SIG-TXT-DRIFT",
+    "sentiment_trend": "SIG-TXT-TREND",
     "escalation_language": "SIG-TXT-ESCALATION",
     "emotional_intensity": "SIG-TXT-INTENSITY",
     "compliance_terms": "SIG-TXT-COMPLIANCE",
@@ -32,8 +33,8 @@ SIGNAL_RULE_IDS: dict[str, str] = {
 }
 
 FAMILY_OF: dict[str, str] = {
-    **{k: "text" for k in ("negative_sentiment", "tone_drift", "escalation_language", "emotional_intensity",
-                           "compliance_terms")},
+    **{k: "text" for k in ("negative_sentiment", "tone_drift", "sentiment_trend", "escalation_language",
+                           "emotional_intensity", "compliance_terms")},
     **{k: "service" for k in ("sla_breach", "sla_imminent", "reopened_tickets", "handoffs", "engineering_silence",
                               "account_density", "repeat_contact", "low_csat_then_ticket")},
     **{k: "account" for k in ("usage_drop", "slow_adoption", "unresolved_priority_near_renewal",

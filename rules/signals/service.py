@@ -50,6 +50,7 @@ def service_signals(w: AccountWindow, now: float, th: Thresholds) -> FamilyResul
         solved_tickets_recent=sum(1 for t in recent if t.status == "solved"),
         new_tickets_open=sum(1 for t in open_now if t.status == "new"),
         pending_tickets=sum(1 for t in open_now if t.status in ("pending", "on_hold")))
+    out.facts.update(_waiting(w, now, breaches))
     priorities = sorted(t.priority for t in open_now)
     out.facts.update(open_tickets=open_tickets, sla_imminent=len(imminent), high_priority_open=len(high_open),
                      highest_open_priority=priorities[0] if priorities else "none",
@@ -131,3 +132,29 @@ def service_signals(w: AccountWindow, now: float, th: Thresholds) -> FamilyResul
             f"new ticket within {th.csat_followup_days:g} days of a CSAT of {min(f[3] for f in follow)}/5", proof,
             CauseStatus.confirmed))
     return out
+
+
+def _waiting(w: AccountWindow, now: float, breaches: list[tuple]) -> dict[str, float | int]:
+    """Activity facts of open tickets: how long they have been open, whether their SLA was missed, and
+    whether the customer is waiting (wrote after our last reply) and chasing (wrote again without an answer).
+
+    No signal of their own; the fitted risk model reads them.
+    """
+    open_ids = {tid for tid, t in w.tickets.items() if t.status in OPEN and t.created <= now}
+    waiting_since: dict[str, float] = {}
+    unanswered = 0
+    for m in w.messages:  # (id, ticket, at, ...): customer messages, oldest first
+        tid, at = m[1], m[2]
+        if tid not in open_ids or at > now:
+            continue
+        reply = w.tickets[tid].last_reply
+        if reply is None or at > reply:
+            waiting_since.setdefault(tid, at)
+            unanswered += 1
+    oldest = min((w.tickets[t].created for t in open_ids), default=None)
+    return {
+        "oldest_open_days": round((now - oldest) / DAY, 2) if oldest is not None else 0.0,
+        "customer_waiting_hours": round(max((now - a for a in waiting_since.values()), default=0.0) / HOUR, 2),
+        "unanswered_customer_messages": unanswered,
+        "open_tickets_breached": len({b[1] for b in breaches if b[1] in open_ids}),
+    }

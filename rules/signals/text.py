@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from core.models import CauseStatus
 from rules.signals.base import FamilyResult, evidence, signal
 from rules.signals.window import AccountWindow
@@ -36,6 +38,8 @@ def text_signals(w: AccountWindow, now: float, th: Thresholds) -> FamilyResult:
             "tone_drift", drop / 1.5, th, 0.45 + 0.2 * min(1.0, drop),
             f"tone fell by {drop:.2f} across the last {th.tone_window} customer messages",
             [evidence("message", m[0], m[2], m[7]) for m in drift]))
+
+    _trend(out, recent, th)
 
     intense = [m for m in recent if m[3] != "positive" and m[5] >= th.intensity_high]
     peak = max((m[5] for m in intense), default=0.0)
@@ -72,3 +76,46 @@ def text_signals(w: AccountWindow, now: float, th: Thresholds) -> FamilyResult:
         # The compliance rule that matched names the signal, so the brief can cite it.
         out.signals[-1] = out.signals[-1].model_copy(update={"rule_id": comp[-1][2]})
     return out
+
+
+WEEK = 7 * 86_400.0
+
+
+def sentiment_trend(messages: list[tuple]) -> tuple[float, float, int]:
+    """(slope in polarity per week, confidence, messages) of the account's customer tone over time.
+
+    Ordinary least squares of each message's polarity on its time. Confidence is how sure the fit is that
+    the tone really moves in the slope's direction: 1 - the two-sided p-value of the slope's t statistic
+    (normal approximation), shrunk for few messages (x min(1, n / 8)) because a line through four
+    readings is easily bent by one. Fewer than three messages, or all at one instant: (0, 0, n).
+    """
+    n = len(messages)
+    if n < 3:
+        return 0.0, 0.0, n
+    xs = [m[2] / WEEK for m in messages]
+    ys = [float(m[4]) for m in messages]
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    if sxx <= 1e-9:
+        return 0.0, 0.0, n
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+    ssr = sum((y - my - slope * (x - mx)) ** 2 for x, y in zip(xs, ys, strict=True))
+    se = math.sqrt(max(ssr, 1e-12) / (n - 2) / sxx)
+    t = abs(slope) / se
+    confidence = (1.0 - math.erfc(t / math.sqrt(2))) * min(1.0, n / 8)
+    return slope, confidence, n
+
+
+def _trend(out: FamilyResult, recent: list[tuple], th: Thresholds) -> None:
+    """Account-level sentiment trend over the live customer messages, with its confidence (issue 12)."""
+    msgs = recent[-th.limits.recent_messages:]
+    slope, confidence, n = sentiment_trend(msgs)
+    out.facts.update(sentiment_trend=round(slope, 4), sentiment_trend_confidence=round(confidence, 4),
+                     sentiment_trend_messages=n)
+    if n >= th.trend_min_messages and slope <= -th.trend_slope and confidence >= th.trend_confidence:
+        # Evidence: the earliest readings the line starts from and the latest it ends at.
+        ends = list(msgs[:2]) + [m for m in msgs[-2:] if m not in msgs[:2]]
+        out.signals.append(signal(
+            "sentiment_trend", -slope / (2 * th.trend_slope), th, confidence,
+            f"customer tone falls by {-slope:.2f} per week across {n} messages (confidence {confidence:.2f})",
+            [evidence("message", m[0], m[2], m[7]) for m in ends]))

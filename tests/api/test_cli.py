@@ -24,7 +24,9 @@ def test_ingest_sample_twice_leaves_identical_counts(env: dict[str, str]) -> Non
     second = runner.invoke(app, ["ingest", str(sample_path()), "--json"], env=env)
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
     one, two = json.loads(first.stdout.strip().splitlines()[-1]), json.loads(second.stdout.strip().splitlines()[-1])
-    assert one["inserted"] == 4717 and two["inserted"] == 0 and two["duplicates"] == 4717
+    events = sum(1 for line in sample_path().read_text().splitlines() if line.strip())  # one event per line
+    assert events > 3000
+    assert one["inserted"] == events and two["inserted"] == 0 and two["duplicates"] == events
 
 
 def test_ingest_bad_line_reports_file_line_field_and_writes_nothing(env: dict[str, str], tmp_path: Path) -> None:

@@ -68,3 +68,31 @@ def test_trend_is_the_last_90_days_and_cases_show(engine: sa.Engine) -> None:
     assert row.band_since == NOW - timedelta(days=1)  # green since the 20 (the 90 was red, outside 90 days)
     assert [s for _, s in score_history(engine, "acc-a")] == [20.0, 35.0]
     assert case_accounts(engine, [case.id])[case.id].score == 35.0
+
+
+def test_every_page_matches_the_full_ordering_with_ties_and_unscored_accounts(engine: sa.Engine) -> None:
+    """Pages read through the score floor (no account filter) hold exactly the rows of the full ordering:
+    ties on the score broken by ARR then id, unscored accounts last, with and without a band."""
+    scores = [90, 75, 75, 75, 55, 55, 40, 20, 20, 20, 20, 5, 0, 0]
+    accounts, rows = [], []
+    for i in range(40):
+        arr = float((i * 7919) % 13 * 10_000)  # repeated ARRs too, so the id breaks some ties
+        accounts.append(account(f"e-{i}", f"acc-{i:02d}", name=f"Account {i}", arr=arr))
+        if i % 9 != 8:  # every ninth account has no assessment
+            rows.append(_row(f"acc-{i:02d}", scores[i % len(scores)], NOW))
+    ingest_objects(engine, accounts)
+    record_assessments(engine, rows)
+    scored = {r["account_id"]: (r["score"], r["band"]) for r in rows}
+    arrs = {a["payload"]["id"]: a["payload"]["arr"] for a in accounts}
+
+    def expected(band: str | None) -> list[str]:
+        ids = [a for a in arrs if band is None or scored.get(a, (None, None))[1] == band]
+        return sorted(ids, key=lambda a: (-scored.get(a, (-1.0, None))[0], -arrs[a], a))
+
+    for band in (None, "green", "amber", "red"):
+        full = expected(band)
+        for per_page in (1, 4, 7):
+            got = []
+            for page in range(1, len(full) // per_page + 3):
+                got += _ids(read_book(engine, BookFilter(band=band, page=page, per_page=per_page)))
+            assert got == full, (band, per_page)

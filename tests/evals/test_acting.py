@@ -82,3 +82,38 @@ def test_servicenow_updates_become_validated_product_events() -> None:
     assert events[2].payload.status.value == "open" and events[2].payload.assignee == "group 9 / analyst 44"
     assert events[3].payload.status.value == "breached"
     assert case.age_hours == 3.0
+
+
+def test_the_fitting_label_is_the_acting_window() -> None:
+    from evals.acting import window_labelled_points
+
+    pos = _run(True, flags=[], escalate_day=20, first_sign=10)
+    neg = _run(False, flags=[])
+    labels = [(p.at.day - T0.day, y) for p, y in window_labelled_points([pos])]
+    assert [d for d, y in labels if y] == list(range(10, 20))  # from the first sign, not after the escalation
+    assert max(d for d, _ in labels) == 19
+    assert not any(y for _, y in window_labelled_points([neg]))
+
+
+def test_out_of_fold_probabilities_never_see_their_own_account() -> None:
+    import random
+
+    from evals.risk_fit import choose_c, out_of_fold
+
+    rnd = random.Random(3)
+    rows, labels, groups = [], [], []
+    for g in range(20):
+        for _ in range(15):
+            y = int(rnd.random() < 0.4)
+            rows.append({"x": y + rnd.gauss(0, 0.7), "z": rnd.gauss(0, 1)})
+            labels.append(y)
+            groups.append(g)
+    predict = [(g, r) for g, r in zip(groups, rows, strict=True)]
+    first, loss = out_of_fold(rows, labels, groups, predict)
+    # Flipping every label of account 0 changes no out-of-fold probability of account 0.
+    flipped = [1 - y if g == 0 else y for y, g in zip(labels, groups, strict=True)]
+    second, _ = out_of_fold(rows, flipped, groups, predict)
+    own = [i for i, g in enumerate(groups) if g == 0]
+    assert [first[i] for i in own] == [second[i] for i in own]
+    assert any(first[i] != second[i] for i in range(len(rows)) if groups[i] != 0)
+    assert 0 < loss < 0.69 and choose_c(rows, labels, groups) in (0.01, 0.1, 1.0)

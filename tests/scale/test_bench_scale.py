@@ -22,3 +22,7 @@ def test_scale_bench_reports_throughput_and_p99_for_1_and_n_workers(
         assert figures[key]["requests"] > 0 and figures[key]["errors"] == 0
         assert figures[key]["p99_ms"] >= figures[key]["p50_ms"] > 0
     assert figures["ratio"] > 0
+    assert figures["bare_baseline"]["requests"] > 0 and figures["bare_baseline"]["errors"] == 0
+    assert figures["one_worker_vs_bare"] > 0
+    assert all(s["settled"] and s["backlog"] == 0 for s in figures["settled"].values())
+    assert all(ms > 0 for ms in figures["server_cpu_ms_per_request"].values())
