@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     escalation_meaning: bool = Field(
         default=False, description="Live detection also reads escalation language by meaning (MiniLM; "
                                    "docs/deployment.md has its per-message cost). `redaccount eval` follows it; its full run also measures it on.")
+    compliance_meaning: bool = Field(
+        default=False, description="Messages the compliance word rules did not match are also read by meaning "
+                                   "(MiniLM + a classifier fitted at start-up); a likely concern only raises a "
+                                   "review item, never a compliance hit. docs/evaluation.md has its figures.")
 
     @field_validator("webhook_secret", "zendesk_webhook_secret")
     @classmethod

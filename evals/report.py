@@ -308,6 +308,15 @@ def _independent_md(report: dict[str, Any]) -> list[str]:
                    f"precision {_fmt(blind['precision'])}; by language {blind['recall_by_language']}; by category "
                    f"{blind['recall_by_category']}. Misses: {'; '.join(blind['misses'][:12])}. "
                    f"False hits: {'; '.join(blind['false_hits'][:8])}.")
+    both = _get(report, "compliance", "blind_with_meaning")
+    if blind and both:
+        out.append(f"- Compliance, blind set, rules + meaning stage (a must-flag item counts when the rules flag it "
+                   f"or the meaning stage proposes a review; the stage was designed after the blind score above "
+                   f"showed plain-words incidents missed, so this is not fully blind, though no threshold or "
+                   f"example was chosen on it): recall {_fmt(both['recall'])} (rules alone {_fmt(blind['recall'])}), "
+                   f"precision {_fmt(both['precision'])} (rules alone {_fmt(blind['precision'])}); by language "
+                   f"{both['recall_by_language']}; by category {both['recall_by_category']}. "
+                   f"Still missed: {'; '.join(both['misses'][:8])}. False hits: {'; '.join(both['false_hits'][:8])}.")
     dev = _get(report, "compliance", "dev")
     if dev:
         out.append(f"- Compliance, dev set the rules were tuned on ({dev['positives']} must-flag, {dev['negatives']} "

@@ -96,6 +96,16 @@ def escalation_meaning(settings: Settings) -> Any:
     return EscalationMeaning(thresholds_from_settings(settings).escalation_prototypes)
 
 
+def compliance_meaning(settings: Settings) -> Any:
+    """The compliance-by-meaning review stage when `REDACCOUNT_COMPLIANCE_MEANING` is on (off by default: see
+    docs/evaluation.md for its false-fire rate on real support text and its cost per message)."""
+    if not settings.compliance_meaning:
+        return None
+    from knowledge.compliance_meaning import ComplianceMeaning
+
+    return ComplianceMeaning()
+
+
 def build_product(settings: Settings, *, clock: Clock | None = None, knowledge: KnowledgeBase | None = None,
                   model: ModelPort | None = None, sentiment: SentimentModel | None = None,
                   immediate_jobs: bool = False, notify_client: Any = None,
@@ -108,7 +118,8 @@ def build_product(settings: Settings, *, clock: Clock | None = None, knowledge: 
     reader = sentiment if sentiment is not None else load_sentiment_model(settings)
     version = str(getattr(reader, "version", "lexicon"))  # the one place the reader's version is read
     clock = clock or Clock.from_settings(settings)
-    detection = Detection.from_settings(settings, reader, rules, meaning=escalation_meaning(settings))
+    detection = Detection.from_settings(settings, reader, rules, meaning=escalation_meaning(settings),
+                                        compliance_meaning=compliance_meaning(settings))
     detection.rebuild_if_stale(engine)
     policy = RulesPolicy(rules)
     knowledge = knowledge or ChromaKnowledgeBase.from_settings(settings)

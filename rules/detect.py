@@ -24,7 +24,7 @@ from core.store.detection import latest_assessment, risk_history
 from rules.detector import Detector, RulesPort
 from rules.next_due import next_change_at
 from rules.risk_model import load_risk_model
-from rules.signals.ports import MeaningPort, SentimentPort
+from rules.signals.ports import ComplianceReviewPort, MeaningPort, SentimentPort
 from rules.signals.window import AccountWindow
 from rules.thresholds import Thresholds, thresholds_from_settings
 
@@ -76,10 +76,13 @@ class Detection:
     """Thresholds, sentiment and rule set, built once; assesses accounts against the store."""
 
     def __init__(self, th: Thresholds, sentiment: SentimentPort, ruleset: RulesPort, review_floor: float,
-                 risk_model: Any = None, meaning: MeaningPort | None = None):
+                 risk_model: Any = None, meaning: MeaningPort | None = None,
+                 compliance_meaning: ComplianceReviewPort | None = None):
         self.th = th
-        # Windows read with or without escalation-by-meaning differ: switching it rebuilds them.
-        self.digest = thresholds_hash(th, reader_version(sentiment) + ("+meaning" if meaning is not None else ""))
+        # Windows read with or without either meaning stage differ: switching one rebuilds them.
+        self.digest = thresholds_hash(th, reader_version(sentiment) + ("+meaning" if meaning is not None else "")
+                                      + ("+compliance_meaning" if compliance_meaning is not None else ""))
+        self.compliance_meaning = compliance_meaning
         self.sentiment = sentiment
         self.ruleset = ruleset
         self.review_floor = review_floor
@@ -88,20 +91,22 @@ class Detection:
 
     @classmethod
     def from_settings(cls, settings: Settings, sentiment: SentimentPort, ruleset: RulesPort,
-                      meaning: MeaningPort | None = None) -> Detection:
+                      meaning: MeaningPort | None = None,
+                      compliance_meaning: ComplianceReviewPort | None = None) -> Detection:
         """The detection every path runs: settings' thresholds, risk model file, the given reader and meaning."""
         return cls(thresholds_from_settings(settings), sentiment, ruleset, settings.review_confidence_floor,
-                   load_risk_model(settings.risk_model_file), meaning)
+                   load_risk_model(settings.risk_model_file), meaning, compliance_meaning)
 
     def detector(self) -> Detector:
         return Detector(self.th, self.sentiment, self.ruleset, self.review_floor, risk_model=self.risk_model,
-                        meaning=self.meaning)
+                        meaning=self.meaning, compliance_meaning=self.compliance_meaning)
 
     def config(self) -> dict[str, Any]:
         """What decides an assessment besides the data: reader, rule set, risk model and meaning, by version."""
         return {"reader": reader_version(self.sentiment), "ruleset": self.detector().ruleset_version,
                 "risk_model": self.risk_model.spec.version if self.risk_model is not None else None,
-                "meaning": self.meaning is not None, "windows_digest": self.digest}
+                "meaning": self.meaning is not None, "compliance_meaning": self.compliance_meaning is not None,
+                "windows_digest": self.digest}
 
     def rebuild_if_stale(self, engine: sa.Engine) -> int:
         """Windows built under other thresholds: forget them and mark every event again (returns events)."""

@@ -16,6 +16,7 @@ from rules.signals import AccountWindow, account_of, compute_signals
 from rules.signals.lexicon import LexiconSentiment
 from rules.signals.ports import (
     CompliancePort,
+    ComplianceReviewPort,
     MeaningPort,
     NoCompliance,
     Reading,
@@ -123,10 +124,12 @@ class Detector:
 
     def __init__(self, th: Thresholds, sentiment: SentimentPort | None = None, ruleset: RulesPort | None = None,
                  review_floor: float = 0.6, compliance: CompliancePort | None = None,
-                 risk_model: RiskModel | None = None, meaning: MeaningPort | None = None) -> None:
+                 risk_model: RiskModel | None = None, meaning: MeaningPort | None = None,
+                 compliance_meaning: ComplianceReviewPort | None = None) -> None:
         self.th = th
         self.risk_model = risk_model
         self.meaning = meaning
+        self.compliance_meaning = compliance_meaning
         self.sentiment: SentimentPort = sentiment or LexiconSentiment()
         self.ruleset = ruleset
         self.compliance: CompliancePort = compliance or compliance_for(ruleset) or NoCompliance()
@@ -157,16 +160,25 @@ class Detector:
                 sims = self.meaning.similar([e.payload.text for e in customer])
                 meant = {e.event_id: (float(s), str(p)) for e, (s, p) in zip(customer, sims, strict=True)
                          if float(s) >= self.th.escalation_meaning_min}
+        matched = {e.event_id: tuple(to_match(h) for h in self.compliance.match_text(e.payload.text))
+                   for e in customer}
+        reviews: dict[str, Any] = {}
+        if self.compliance_meaning is not None:
+            # The rules have the final say: only texts they did not match are offered to the meaning stage,
+            # and what it proposes is kept apart from compliance hits (a review, never a hit).
+            unmatched = [e for e in customer if not matched[e.event_id]
+                         and not self.window(account_of(e)).seen(e.event_id)]
+            if unmatched:
+                proposals = self.compliance_meaning.propose([e.payload.text for e in unmatched])
+                reviews = {e.event_id: p for e, p in zip(unmatched, proposals, strict=True) if p is not None}
         touched: set[str] = set()
         for event in batch:
             account_id = account_of(event)
             w = self.window(account_id)
             if w.seen(event.event_id):
                 continue
-            matches: tuple = ()
-            if event.event_id in readings:
-                matches = tuple(to_match(h) for h in self.compliance.match_text(event.payload.text))
-            w.apply(event, readings.get(event.event_id), matches, meant.get(event.event_id))
+            w.apply(event, readings.get(event.event_id), matched.get(event.event_id, ()), meant.get(event.event_id),
+                    review=reviews.get(event.event_id))
             touched.add(account_id)
         return touched
 
@@ -206,6 +218,13 @@ class Detector:
             context["risk_drivers"] = ", ".join(f"{k} {v:+.2f}" for k, v in estimate.top()) or "none"
             if estimate.probability >= self.risk_model.review_threshold:  # type: ignore[union-attr]
                 needs_review = True
+        proposed = [r for r in w.compliance_review if w.live(r[1], r[6], at)]
+        if proposed:
+            # By meaning only: a person reviews it; the rules never see it, so tier and route stay theirs.
+            best = max(proposed, key=lambda r: r[2])
+            context["compliance_review"] = f'{best[2]:.2f} "{best[5]}"'
+            context["compliance_review_count"] = len(proposed)
+            needs_review = True
         if band == Band.red:
             w.mark_red(at)
         for name, value in verdict.extra.items():

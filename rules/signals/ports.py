@@ -28,6 +28,16 @@ class MeaningPort(Protocol):
     def similar(self, texts: Sequence[str]) -> Sequence[tuple[float, str]]: ...
 
 
+@runtime_checkable
+class ComplianceReviewPort(Protocol):
+    """Compliance concerns by meaning: per text, None or a proposal with `confidence`, `quote`, `start`, `end`.
+
+    A proposal only asks a person to review (knowledge/compliance_meaning.py); it is never a compliance hit.
+    """
+
+    def propose(self, texts: Sequence[str]) -> Sequence[Any]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Reading:
     """One message's sentiment as detection uses it: polarity in [-1, 1]."""

@@ -78,6 +78,8 @@ class AccountWindow:
     messages: deque[tuple[Any, ...]] = field(init=False)  # (id, ticket, at, label, polarity, intensity, ambiguous, quote, reader)
     escalations: deque[tuple[Any, ...]] = field(init=False)  # (msg, at, phrase, s, e, quote, ticket)
     compliance: deque[tuple[Any, ...]] = field(init=False)  # (msg, at, rule_id, category, term, s, e, quote, ticket)
+    # compliance concerns proposed by meaning, for review only: (msg, at, confidence, s, e, quote, ticket)
+    compliance_review: deque[tuple[Any, ...]] = field(init=False)
     pricing: deque[tuple[Any, ...]] = field(init=False)  # (msg, at, term, ticket)
     new_tickets: deque[tuple[Any, ...]] = field(init=False)  # (ticket, at, contact)
     repeats: deque[tuple[Any, ...]] = field(init=False)  # (ticket, earlier_ticket, at, sim, subject)
@@ -100,7 +102,7 @@ class AccountWindow:
     def __post_init__(self) -> None:
         lim = self.th.limits
         self.messages = _dq(lim.recent_messages)
-        for name in ("escalations", "compliance", "pricing", "repeats", "density", "low_csat", "csat_followups", "breaches", "reopens",
+        for name in ("escalations", "compliance", "compliance_review", "pricing", "repeats", "density", "low_csat", "csat_followups", "breaches", "reopens",
                      "handoffs", "stakeholder"):
             setattr(self, name, _dq(lim.hits))
         self.new_tickets = _dq(lim.new_tickets)
@@ -136,10 +138,11 @@ class AccountWindow:
         return event_id in self.recent_ids
 
     def apply(self, event: Any, reading: Reading | None = None, matches: tuple[ComplianceMatch, ...] = (),
-              meaning: tuple[float, str] | None = None) -> None:
+              meaning: tuple[float, str] | None = None, review: Any = None) -> None:
         """Fold one event into the window (events must come in occurred_at order per account).
 
         `meaning`: (similarity, prototype) when the message reads like escalation language by meaning.
+        `review`: a compliance-by-meaning proposal (confidence, quote, start, end) for a customer message.
         """
         at = event.occurred_at.timestamp()
         self.events += 1
@@ -153,6 +156,10 @@ class AccountWindow:
             handler(self, event, at, reading, matches)
         if meaning is not None and event.type == "message.created" and event.payload.author_side.value == "customer":
             self._meant(event, at, meaning)
+        if review is not None and event.type == "message.created" and event.payload.author_side.value == "customer":
+            p = event.payload
+            self.compliance_review.append((p.id, at, round(float(review.confidence), 4), int(review.start),
+                                           int(review.end), str(review.quote)[: 2 * QUOTE_CONTEXT], p.ticket_id))
 
     def _account(self, event: Any, at: float, *_: Any) -> None:
         p = event.payload
@@ -328,7 +335,7 @@ class AccountWindow:
 
 
 _SCALARS = ("account_id", "account", "contacts", "first_seen", "events", "watermark", "red_until")
-_DEQUES = ("messages", "escalations", "compliance", "pricing", "new_tickets", "repeats", "density", "low_csat", "csat_followups", "usage",
+_DEQUES = ("messages", "escalations", "compliance", "compliance_review", "pricing", "new_tickets", "repeats", "density", "low_csat", "csat_followups", "usage",
            "breaches", "reopens", "handoffs", "stakeholder", "recent_ids", "red_starts")
 _HANDLERS = {
     "account.upserted": AccountWindow._account,

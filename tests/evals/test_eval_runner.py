@@ -37,6 +37,10 @@ def test_report_json_has_every_section(report_dir: Path) -> None:
     assert acting["risk_model"]["file"] == "risk_model_generated.yaml"
     assert (report_dir / "risk_model_generated.yaml").is_file() and (report_dir / "thresholds_fitted.yaml").is_file()
     assert report["compliance"]["independent"]["positives"] >= 50
+    blind, both = report["compliance"]["blind"], report["compliance"]["blind_with_meaning"]
+    # The meaning stage only adds proposals where the rules said nothing: it can add catches, never lose one.
+    assert (both["positives"], both["negatives"]) == (blind["positives"], blind["negatives"])
+    assert both["tp"] >= blind["tp"] and both["fp"] >= blind["fp"]
     assert report["routing"]["seed_expectations"]["scenarios"] >= 16
     det = report["detection"]["test"]
     assert {"precision", "recall", "f1", "false_positive_rate", "lead_time_hours"} <= set(det)
@@ -55,6 +59,7 @@ def test_report_json_has_every_section(report_dir: Path) -> None:
 def test_markdown_and_charts_are_written(report_dir: Path) -> None:
     md = (report_dir / "report.md").read_text()
     assert md.startswith("# redaccount offline evaluation") and "| metric | value | goal | met |" in md
+    assert "blind set, rules + meaning stage" in md and "not fully blind" in md
     for chart in ("pr_curve.png", "lead_time.png", "ablation.png", "confusion_tier.png", "pr_acting.png",
                   "reliability.png"):
         assert (report_dir / chart).read_bytes()[:8] == PNG, chart
