@@ -66,7 +66,11 @@ def training_examples(asset: Path = ASSET, dev: Path | None = DEV_SET,
         extra = [str(t) for t in yaml.safe_load(real.read_text(encoding="utf-8"))["harmless"]]
         texts += extra
         labels += [0] * len(extra)
-    if dev is not None and dev.exists():
+    if dev is not None:
+        # Part of what the stage is fitted on: a checkout without it must not quietly fit a weaker stage.
+        if not dev.is_file():
+            raise FileNotFoundError(f"compliance meaning: its training set {dev} is missing; "
+                                    "restore it or set REDACCOUNT_COMPLIANCE_MEANING=false")
         for item in yaml.safe_load(dev.read_text(encoding="utf-8"))["items"]:
             texts.append(str(item["text"]))
             labels.append(1 if item["expect"] else 0)

@@ -139,3 +139,12 @@ def test_real_minilm_fitted_on_the_asset_alone_proposes_plain_words_dev_incident
     scores = real.score(concern + harmless)
     assert all(s.confidence >= real.threshold for s in scores[:2]), scores
     assert all(s.confidence < real.threshold for s in scores[2:]), scores
+
+
+def test_a_missing_training_set_is_a_clear_error_not_a_weaker_stage(tmp_path):
+    import pytest
+
+    from knowledge.compliance_meaning import training_examples
+
+    with pytest.raises(FileNotFoundError, match="REDACCOUNT_COMPLIANCE_MEANING=false"):
+        training_examples(dev=tmp_path / "gone.yaml")
