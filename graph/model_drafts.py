@@ -67,9 +67,12 @@ def apply_model_draft(context: WorkflowContext, case_id: str, step: str) -> Outc
     drafted = _draft(context, record, ctx, case.owner, case.sla_due, proposal, now)
     if drafted is None:
         return _record(context, case_id, step, "rejected", proposal.get("draft", {}).get("model_note", ""))
-    if not approval_store.replace_proposal(context.engine, approval_id, drafted):
+    applied = _entry(context, case_id, step, "applied", drafted["draft"]["note"], drafted["draft"]["fallbacks"])
+    if not approval_store.replace_proposal(context.engine, approval_id, drafted, timeline=applied,
+                                           idem_key=_idem_key(case_id, step)):
         return "decided"  # the reviewer decided while the model was writing: their decision stands
-    return _record(context, case_id, step, "applied", drafted["draft"]["note"], drafted["draft"]["fallbacks"])
+    log.info("model draft for %s %s: applied", case_id, step)
+    return "applied"
 
 
 def _draft(context: WorkflowContext, record: approval_store.ApprovalRecord, ctx: Any, owner: str | None,
@@ -129,12 +132,21 @@ def _kept(proposal: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in proposal.get("draft", {}).items() if k in ("resolution", "solution_known")}
 
 
+def _entry(context: WorkflowContext, case_id: str, step: str, outcome: Outcome, note: str,
+           fallbacks: list[str] | None = None) -> TimelineEntry:
+    kind = "model_draft_applied" if outcome == "applied" else "model_draft_rejected"
+    return TimelineEntry(escalation_id=case_id, at=context.clock(), kind=kind, actor="system:model",
+                         payload={"step": step, "source": "model" if outcome == "applied" else "extractive",
+                                  "note": note, "fallbacks": fallbacks or []})
+
+
+def _idem_key(case_id: str, step: str) -> str:
+    return f"{case_id}:{step}:model_draft"
+
+
 def _record(context: WorkflowContext, case_id: str, step: str, outcome: Outcome, note: str,
             fallbacks: list[str] | None = None) -> Outcome:
-    kind = "model_draft_applied" if outcome == "applied" else "model_draft_rejected"
-    append_timeline(context.engine, TimelineEntry(
-        escalation_id=case_id, at=context.clock(), kind=kind, actor="system:model",
-        payload={"step": step, "source": "model" if outcome == "applied" else "extractive", "note": note,
-                 "fallbacks": fallbacks or []}), idem_key=f"{case_id}:{step}:model_draft")
+    append_timeline(context.engine, _entry(context, case_id, step, outcome, note, fallbacks),
+                    idem_key=_idem_key(case_id, step))
     log.info("model draft for %s %s: %s", case_id, step, outcome)
     return outcome

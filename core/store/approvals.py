@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.db import schema as t
-from core.models import ApprovalDecision, ApprovalRequest
+from core.models import ApprovalDecision, ApprovalRequest, TimelineEntry
 
 
 class ApprovalNotFound(LookupError):
@@ -170,22 +170,35 @@ def claim_decision(engine: sa.Engine, approval_id: str, decision: ApprovalDecisi
     return get_approval(engine, approval_id)
 
 
-def replace_proposal(engine: sa.Engine, approval_id: str, proposal: dict[str, Any]) -> bool:
+def replace_proposal(engine: sa.Engine, approval_id: str, proposal: dict[str, Any],
+                     timeline: TimelineEntry | None = None, idem_key: str | None = None) -> bool:
     """Swap the proposal of a still-pending approval (a later draft); False once anyone has decided.
 
     Compare-and-set on the status in one UPDATE, the same row `claim_decision` moves: a decision and a
-    replacement can race, and exactly one of them wins."""
+    replacement can race, and exactly one of them wins. `timeline` (keyed by `idem_key`) is appended in the
+    same transaction, so a reader never sees the new proposal without the entry that says where it came from."""
     record = get_approval(engine, approval_id)
     if record.status != "pending":
         return False
     request = record.request.model_copy(update={"proposal": proposal})
-    with engine.begin() as c:
-        result = c.execute(
-            t.approvals.update()
-            .where(t.approvals.c.id == approval_id, t.approvals.c.status == "pending")
-            .values(request=request.model_dump(mode="json"))
-        )
-    return result.rowcount == 1
+    try:
+        with engine.begin() as c:
+            result = c.execute(
+                t.approvals.update()
+                .where(t.approvals.c.id == approval_id, t.approvals.c.status == "pending")
+                .values(request=request.model_dump(mode="json"))
+            )
+            if result.rowcount != 1:
+                return False
+            if timeline is not None and not (
+                idem_key and c.execute(sa.select(t.timeline.c.id).where(t.timeline.c.idem_key == idem_key)).scalar()
+            ):
+                c.execute(t.timeline.insert().values(
+                    escalation_id=timeline.escalation_id, at=timeline.at, kind=timeline.kind, actor=timeline.actor,
+                    payload=timeline.payload, idem_key=idem_key))
+    except sa.exc.IntegrityError:
+        return False  # a concurrent run of the same keyed draft committed first; its proposal stands
+    return True
 
 
 def mark_failed(engine: sa.Engine, approval_id: str, error: str, at: datetime) -> bool:

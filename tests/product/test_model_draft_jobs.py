@@ -139,3 +139,28 @@ def test_without_a_model_no_draft_is_queued(tmp_path: Path) -> None:
         assert product.cases.context.drafts is None
     finally:
         product.close()
+
+
+def test_the_new_proposal_and_its_timeline_entry_land_together_or_not_at_all(product) -> None:
+    from datetime import UTC, datetime
+
+    from core.models import TimelineEntry
+    from core.store.approvals import claim_decision, replace_proposal
+
+    case_id, pending = _opened(product)
+    entry = TimelineEntry(escalation_id=case_id, at=datetime(2026, 3, 2, 9, tzinfo=UTC), kind="model_draft_applied",
+                          actor="system:model", payload={"step": pending.step, "source": "model"})
+    proposal = {**pending.request.proposal, "marker": 1}
+    assert replace_proposal(product.engine, pending.id, proposal, timeline=entry, idem_key=f"{case_id}:k")
+    kinds = [e.kind for e in read_timeline(product.engine, case_id)]
+    assert kinds.count("model_draft_applied") == 1 and get_approval(product.engine, pending.id).request.proposal["marker"] == 1
+    # The same keyed entry is written once, however often the job runs.
+    assert replace_proposal(product.engine, pending.id, {**proposal, "marker": 2}, timeline=entry, idem_key=f"{case_id}:k")
+    assert [e.kind for e in read_timeline(product.engine, case_id)].count("model_draft_applied") == 1
+    # Once decided, neither the proposal nor the timeline changes.
+    assert claim_decision(product.engine, pending.id, ApprovalDecision(type="approve", actor="Priya Raman"),
+                          datetime(2026, 3, 2, 10, tzinfo=UTC))
+    before = read_timeline(product.engine, case_id)
+    assert not replace_proposal(product.engine, pending.id, {**proposal, "marker": 3}, timeline=entry, idem_key="other")
+    assert read_timeline(product.engine, case_id) == before
+    assert get_approval(product.engine, pending.id).request.proposal["marker"] == 2
