@@ -47,6 +47,8 @@ MAX_MESSAGES = 6
 MAX_EXTRA_EVIDENCE = 4
 QUOTE_CHARS = 220
 BRIEF_TEXT_CHARS = 90
+ACTION_CHARS = 90
+RATIONALE_CHARS = 120
 
 
 # ---- redaction and the case block -------------------------------------------------------------------
@@ -150,7 +152,9 @@ _COMPACT = ConfigDict(json_schema_extra={"x-guidance": {"whitespace_flexible": F
 
 @lru_cache(maxsize=64)
 def brief_schema(ids: tuple[str, ...]) -> type[BaseModel]:
-    claim = create_model("Claim", text=_text(BRIEF_TEXT_CHARS), refs=_refs(ids, 3))
+    # refs before text: the model picks its evidence first, then writes from it (it wrote first and cited
+    # after in the earlier layout, and cited evidence that did not say what it wrote).
+    claim = create_model("Claim", refs=_refs(ids, 3), text=_text(BRIEF_TEXT_CHARS))
     fields = {name: (claim, ...) for name in BRIEF_FIELDS}
     return create_model("BriefOut", __config__=_COMPACT, **fields)  # type: ignore[call-overload]
 
@@ -159,7 +163,12 @@ def brief_schema(ids: tuple[str, ...]) -> type[BaseModel]:
 def actions_schema(ids: tuple[str, ...]) -> type[BaseModel]:
     refs = _refs(ids, 3)
     role = Literal[tuple(r.value for r in Role)]  # type: ignore[valid-type]
-    action = create_model("Action", action=_text(90), owner_role=(role, ...), rationale=_text(90), refs=refs)
+    # Evidence first, then the words of it that call for the action, then the action: with the action
+    # first and a free "rationale" after, the model wrote an evidence id ("E4") as the action in 3 of 10
+    # recorded cases and rationales about the evidence ("the evidence shows that ...") in the rest, none
+    # of which its cited evidence supported. The quote is the rationale the reviewer sees.
+    action = create_model("Action", refs=refs, quote=_text(RATIONALE_CHARS), action=_text(ACTION_CHARS),
+                          owner_role=(role, ...))
     return create_model("ActionsOut", __config__=_COMPACT, actions=(list[action], Field(min_length=1, max_length=3)))  # type: ignore[valid-type]
 
 
@@ -177,6 +186,7 @@ def knowledge_schema(ids: tuple[str, ...]) -> type[BaseModel]:
 
 
 _INLINE_REF = re.compile(r"\s*\[(?:E\d+(?:,\s*)?)+\]")
+_LEAD = re.compile(r"^[\s>*#•-]+")
 
 
 def tidy(text: str, limit: int) -> str:
@@ -332,8 +342,9 @@ def draft_brief(ctx: CaseContext, model: ModelPort | None, settings: Settings, *
 
 def propose_next_actions(ctx: CaseContext, model: ModelPort | None, settings: Settings, *,
                          grounder: Grounder | None = None, note: str = "") -> NextActions:
-    """One to three next-best actions with owner roles; actions whose rationale is unsupported, or that
-    promise anything, are dropped."""
+    """One to three next-best actions with owner roles. The rationale is the model's quote of the evidence
+    that calls for the action; actions whose quote its cited evidence does not support, that name anything
+    the case does not, or that promise anything, are dropped."""
     red, mapping, cat, case = _prepare(ctx)
     if model is None or not settings.llm_enabled:
         return extractive_next_actions(red, mapping, note or "extractive: model disabled")
@@ -344,11 +355,14 @@ def propose_next_actions(ctx: CaseContext, model: ModelPort | None, settings: Se
         kept, dropped = [], []
         for a in out.actions:  # type: ignore[attr-defined]
             refs = cat.resolve(a.refs, allowed)
-            action, rationale = tidy(a.action, 90), tidy(a.rationale, 90)
+            # A leading ">> " or "- " is list markup the model adds, not part of the action.
+            action = tidy(_LEAD.sub("", a.action), ACTION_CHARS)
+            rationale = tidy(_LEAD.sub("", a.quote).strip(' "'), RATIONALE_CHARS)
             # A small model sometimes writes an evidence id ("E4") where the action belongs.
             why = ("no valid citation" if not refs else
                    "not an action" if len(_INLINE_REF.sub("", action).split()) < 3 else
-                   "; ".join(promises(f"{action} {rationale}") + instruction_like(action))
+                   "; ".join(promises(action) + instruction_like(action)
+                             + grounder.unsupported_anchors(action, [*texts.values(), record, red.tickets_summary]))
                    or _grounded(grounder, rationale, refs, texts, record))
             if why:
                 dropped.append(f"'{action}' ({why})")
@@ -362,7 +376,7 @@ def propose_next_actions(ctx: CaseContext, model: ModelPort | None, settings: Se
         return NextActions(source="model", note=why_dropped, redactions=mapping, actions=kept,
                            fallbacks=["actions"] if dropped else [])
 
-    prompt = _prompt("next_actions", case, prompts.NEXT_ACTIONS_TASK, max_tokens=240)
+    prompt = _prompt("next_actions", case, prompts.NEXT_ACTIONS_TASK, max_tokens=300)
     return _call(settings, model, prompt, actions_schema(cat.ids), convert,
                  lambda why: extractive_next_actions(red, mapping, why))
 
