@@ -49,6 +49,7 @@ QUOTE_CHARS = 220
 BRIEF_TEXT_CHARS = 90
 ACTION_CHARS = 90
 RATIONALE_CHARS = 120
+UPDATE_CHARS = 400
 
 
 # ---- redaction and the case block -------------------------------------------------------------------
@@ -174,7 +175,7 @@ def actions_schema(ids: tuple[str, ...]) -> type[BaseModel]:
 
 @lru_cache(maxsize=64)
 def update_schema(ids: tuple[str, ...]) -> type[BaseModel]:
-    return create_model("UpdateOut", __config__=_COMPACT, body=_text(400), refs=_refs(ids, 3))
+    return create_model("UpdateOut", __config__=_COMPACT, body=_text(UPDATE_CHARS), refs=_refs(ids, 3))
 
 
 @lru_cache(maxsize=64)
@@ -196,6 +197,16 @@ def tidy(text: str, limit: int) -> str:
         return text
     cut = text[: text.rfind(" ")] if " " in text else text
     return cut.rstrip(" ,;:-") + "…"
+
+
+def _whole_sentences(text: str, limit: int) -> str:
+    """A grammar-truncated letter (it stopped at `limit` characters) cut back to its last whole sentence: a
+    cut-off "... and I" followed by the code's "I am <owner>" read "and I I am"."""
+    text = " ".join(text.split())
+    if len(text) < limit:
+        return text
+    end = max(text.rfind(". "), text.rfind("! "), text.rfind("? "), text.rfind(".") if text.endswith(".") else -1)
+    return text[: end + 1] if end > 0 else text
 
 
 # ---- the call loop ---------------------------------------------------------------------------------
@@ -246,11 +257,14 @@ def _prepare(ctx: CaseContext, r: Redactor | None = None) -> tuple[CaseContext, 
 
 
 def evidence_texts(ctx: CaseContext) -> dict[str, str]:
-    """Each evidence ref -> the text the model was shown for it (message, quote, signal details, ticket line)."""
+    """Each evidence ref -> the text the model was shown for it (message, quote, the kind, rule id and detail
+    of the signal it backs, ticket line)."""
     texts: dict[str, list[str]] = {m.ref: [m.text] for m in ctx.messages}
     for signal in ctx.signals:
         for ev in signal.evidence:
-            texts.setdefault(ev.ref, []).extend([ev.quote, signal.detail])
+            # The case block shows each signal's kind, rule id and detail next to its evidence ids.
+            texts.setdefault(ev.ref, []).extend([ev.quote, signal.detail, signal.kind.replace("_", " "),
+                                                 signal.rule_id])
     tickets = ctx.tickets_summary.split(";")
     for ref, parts in texts.items():
         record_id = ref.split(":", 1)[-1]
@@ -401,7 +415,7 @@ def draft_customer_update(ctx: CaseContext, model: ModelPort | None, settings: S
 
     def convert(out: BaseModel) -> CustomerUpdate | None:
         refs = cat.resolve(out.refs, allowed)  # type: ignore[attr-defined]
-        middle = restore(" ".join(out.body.split()), mapping)  # type: ignore[attr-defined]
+        middle = restore(_whole_sentences(out.body, UPDATE_CHARS), mapping)  # type: ignore[attr-defined]
         problems = (update_problems(middle, internal_texts=internal) + foreign_letters(middle, texts.values())
                     + instruction_like(middle))
         problems += grounder.unsupported_anchors(middle, [*texts.values(), restore(" ".join(texts.values()), mapping),

@@ -92,6 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", choices=("all", "hand", "generated"), default="all")
     parser.add_argument("--limit", type=int, default=None, help="Only the first N cases of the selection.")
+    parser.add_argument("--only", default="", help="Comma-separated account ids to record (default: all selected).")
     parser.add_argument("--skip-existing", action="store_true", help="Keep cases whose four cassettes exist.")
     parser.add_argument("--log", type=Path, default=None, help="Append one JSON row per draft here.")
     parser.add_argument("--report", type=Path, default=None)
@@ -104,6 +105,9 @@ def main() -> None:
     cases = recorded_cases()
     hand = [c for c in cases if c.archetype == "hand-written"]
     cases = {"all": cases, "hand": hand, "generated": [c for c in cases if c not in hand]}[args.cases][: args.limit]
+    if args.only:
+        wanted = set(args.only.split(","))
+        cases = [c for c in cases if c.ctx.account_id in wanted]
     recorder = vcr.VCR(cassette_library_dir=str(CASSETTES), record_mode="all", match_on=["method", "uri", "body"],
                        filter_headers=["authorization", "cookie", "set-cookie"], decode_compressed_response=True)
     rows = []
