@@ -3,7 +3,7 @@
 Written separately from the drafting checker (agent/grounding.py) and importing nothing from it, nor
 any embedding model (the checker uses MiniLM; this judge uses none), so a blind spot of the checker is
 not repeated here by construction. Where the checker stems words and measures word coverage plus
-embedding similarity, this judge aligns words by their first five letters, finds the cited sentence
+embedding similarity, this judge aligns words by their shared beginnings, finds the cited sentence
 that carries the statement, and asks four questions an annotator would ask:
 
 1. *specifics*: every number (digits or number words), identifier (letters with digits, all-caps
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from agent.context import CaseContext
 
 MIN_ALIGNED = 0.7
-PREFIX = 5
+MIN_SHARED = 4
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SPLIT = re.compile(r"(?<=[.!?;:])\s+|\n+")
@@ -43,7 +43,7 @@ _SMALL = frozenset(
 # Who-and-what words every field uses; they carry no fact of the case.
 _ROLES = frozenset(
     "customer customers client support team agent agents engineer engineers staff account case ticket tickets "
-    "issue issues problem problems request requests".split()
+    "issue issues problem problems request requests reports reported says said asks asked wants wanted".split()
 )
 _NEGATORS = frozenset("not no never cannot can't won't don't doesn't didn't isn't aren't wasn't weren't hasn't "
                       "haven't unable without nobody nothing none neither nor".split())
@@ -86,8 +86,27 @@ def _content(text: str) -> list[str]:
     return [w for w in _words(text) if len(w) > 2 and w not in _SMALL and w not in _ROLES]
 
 
-def _key(word: str) -> str:
-    return word[:PREFIX]
+def _common(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+class _Vocabulary:
+    """Words of a text, aligned by shared beginnings: "failing" ~ "failed", "exports" ~ "export", but not
+    "month" ~ "monitoring" (the shared beginning must reach all but the last three letters of the shorter)."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.by_start: dict[str, set[str]] = {}
+        for w in words:
+            self.by_start.setdefault(w[:3], set()).add(w)
+
+    def has(self, word: str) -> bool:
+        return any(_common(word, c) >= max(MIN_SHARED, min(len(word), len(c)) - 3)
+                   for c in self.by_start.get(word[:3], ()))
 
 
 def _flat(text: str) -> str:
@@ -135,13 +154,17 @@ def judge_statement(text: str, cited: str, header: str = "") -> Judgement:
     missing = [s for s in _specifics(text) if not _occurs(s, haystack)]
     reasons += [f"'{s}' is not in the cited evidence" for s in missing]
     words = _content(text)
-    cited_keys = {_key(w) for w in _content(cited)} | {_key(w) for w in _content(header)}
-    aligned = sum(_key(w) in cited_keys for w in words) / len(words) if words else 1.0
+    vocabulary = _Vocabulary([*_content(cited), *_content(header)])
+    aligned = sum(vocabulary.has(w) for w in words) / len(words) if words else 1.0
     if aligned < MIN_ALIGNED:
         reasons.append(f"{aligned:.0%} of its content words align with the cited evidence")
     sentences = [s for s in _SPLIT.split(cited) if s.strip()]
-    keys = {_key(w) for w in words}
-    best = max(sentences, key=lambda s: len(keys & {_key(w) for w in _content(s)}), default="")
+
+    def carried(sentence: str) -> int:
+        v = _Vocabulary(_content(sentence))
+        return sum(v.has(w) for w in words)
+
+    best = max(sentences, key=carried, default="")
     if words and best and _negated(text) != _negated(best):
         reasons.append("negation differs from the cited sentence that carries it")
     if _OUTCOME.search(text) and not _negated(text):
