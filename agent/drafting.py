@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 from agent import prompts
 from agent.context import CaseContext, ResolutionEvidence, UpdateFacts
 from agent.extractive import (
+    _SALUTATION,
     compose_update,
     extractive_brief,
     extractive_customer_update,
@@ -190,6 +191,15 @@ _INLINE_REF = re.compile(r"\s*\[(?:E\d+(?:,\s*)?)+\]")
 _LEAD = re.compile(r"^[\s>*#•-]+")
 
 
+_DANGLING_REF = re.compile(r"\s*\[E\d*[^\]]*$")
+_SIGN_OFF = re.compile(r"\s*(?:--\s*\S.*|\b(?:thanks|thank you|cheers|best|regards|best regards),\s*\w+\.?)$", re.I)
+
+
+def unquote(text: str) -> str:
+    """Model text with the case block's escaping undone ("-&gt;" was copied from a quote as it was shown)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">")
+
+
 def tidy(text: str, limit: int) -> str:
     """Trim a grammar-truncated text (it stopped at `limit` characters) back to its last whole word."""
     text = " ".join(text.split())
@@ -301,6 +311,15 @@ def _wrong_side(field: str, refs: Sequence[str], sides: dict[str, AuthorSide]) -
     return f"{field} cites only {cited[0].value} messages"
 
 
+def _sided(field: str, refs: Sequence[str], sides: dict[str, AuthorSide]) -> list[str]:
+    """The refs a field's statement must rest on: for intent the customer's messages, for tried support's
+    replies (records count for both). Citing one right-side message next to others must not let the
+    statement rest on the other side's words ("intent" copied from a support reply)."""
+    want = _FIELD_SIDE.get(field)
+    kept = [r for r in refs if want is None or r not in sides or sides[r] == want]
+    return kept or list(refs)
+
+
 def _fallback_note(dropped: dict[str, str]) -> str:
     return "; ".join(f"{name}: extractive (model text unsupported: {why})" for name, why in dropped.items())
 
@@ -332,11 +351,14 @@ def draft_brief(ctx: CaseContext, model: ModelPort | None, settings: Settings, *
         for name in BRIEF_FIELDS:
             claim = getattr(out, name)
             refs = cat.resolve(claim.refs, allowed)
-            text = tidy(_INLINE_REF.sub("", claim.text), BRIEF_TEXT_CHARS)
+            # A note, not a letter: a copied greeting or sign-off, or a cut-off "[E1" citation, is no content.
+            text = tidy(_INLINE_REF.sub("", unquote(claim.text)), BRIEF_TEXT_CHARS)
+            text = _SIGN_OFF.sub("", _SALUTATION.sub("", _DANGLING_REF.sub("", text))).strip()
             # A small model repeats one claim across fields; a repeat says nothing new.
             why = ("no valid citation" if not refs or len(text) < 2 else
                    "repeats another field" if text.casefold() in seen else
-                   _wrong_side(name, refs, sides) or _grounded(grounder, text, refs, texts, record))
+                   _wrong_side(name, refs, sides)
+                   or _grounded(grounder, text, _sided(name, refs, sides), texts, record))
             if why:
                 statements[name] = getattr(fallback, name)
                 dropped[name] = why
@@ -370,8 +392,8 @@ def propose_next_actions(ctx: CaseContext, model: ModelPort | None, settings: Se
         for a in out.actions:  # type: ignore[attr-defined]
             refs = cat.resolve(a.refs, allowed)
             # A leading ">> " or "- " is list markup the model adds, not part of the action.
-            action = tidy(_LEAD.sub("", a.action), ACTION_CHARS)
-            rationale = tidy(_LEAD.sub("", a.quote).strip(' "'), RATIONALE_CHARS)
+            action = tidy(_LEAD.sub("", unquote(a.action)), ACTION_CHARS)
+            rationale = tidy(_DANGLING_REF.sub("", _LEAD.sub("", unquote(a.quote))).strip(' "'), RATIONALE_CHARS)
             # A small model sometimes writes an evidence id ("E4") where the action belongs.
             why = ("no valid citation" if not refs else
                    "not an action" if len(_INLINE_REF.sub("", action).split()) < 3 else
@@ -415,7 +437,7 @@ def draft_customer_update(ctx: CaseContext, model: ModelPort | None, settings: S
 
     def convert(out: BaseModel) -> CustomerUpdate | None:
         refs = cat.resolve(out.refs, allowed)  # type: ignore[attr-defined]
-        middle = restore(_whole_sentences(out.body, UPDATE_CHARS), mapping)  # type: ignore[attr-defined]
+        middle = restore(_whole_sentences(unquote(out.body), UPDATE_CHARS), mapping)  # type: ignore[attr-defined]
         problems = (update_problems(middle, internal_texts=internal) + foreign_letters(middle, texts.values())
                     + instruction_like(middle))
         problems += grounder.unsupported_anchors(middle, [*texts.values(), restore(" ".join(texts.values()), mapping),
@@ -458,8 +480,8 @@ def extract_knowledge(ctx: CaseContext, model: ModelPort | None, settings: Setti
 
     def convert(out: BaseModel) -> KnowledgeDraft | None:
         refs = cat.resolve(out.refs, allowed)  # type: ignore[attr-defined]
-        fields = {"title": tidy(out.title, 80), "problem": " ".join(out.problem.split()),  # type: ignore[attr-defined]
-                  "solution": " ".join(out.solution.split())}  # type: ignore[attr-defined]
+        fields = {"title": tidy(unquote(out.title), 80), "problem": " ".join(unquote(out.problem).split()),  # type: ignore[attr-defined]
+                  "solution": " ".join(unquote(out.solution).split())}  # type: ignore[attr-defined]
         dropped: dict[str, str] = {}
         why = "no valid citation" if not refs else _grounded(grounder, fields["problem"], refs, texts, record)
         if why:
