@@ -184,6 +184,40 @@ def _judged(kind: str, out: Any, case: Any) -> tuple[list[dict[str, Any]], list[
     return rows, texts
 
 
+def dropped_brief_statements(case: Any, out: Any) -> list[dict[str, Any]]:
+    """The model's own brief statements that the checks dropped, read from the cassette and judged: a
+    calibration of the judge (it should find most of them unfaithful)."""
+    import json
+
+    import yaml
+
+    from agent.drafting import _prepare, tidy, unquote
+    from agent.pii import restore
+    from evals.faithfulness import judge_statement, shown_for
+
+    if out.source != "model" and "invalid" in out.note:
+        return []
+    data = yaml.safe_load((CASSETTES / f"brief_{case.ctx.account_id}.yaml").read_text())
+    content = json.loads(data["interactions"][-1]["response"]["body"]["string"])["choices"][0]["message"]["content"]
+    try:
+        raw = json.loads(content)
+    except ValueError:
+        return []
+    red, mapping, cat, _ = _prepare(case.ctx)
+    shown = shown_for(case.ctx)
+    fields = out.fallbacks if out.source == "model" else list(raw)
+    rows = []
+    for name in fields:
+        claim = raw.get(name) or {}
+        refs = cat.resolve(claim.get("refs", []), red.allowed_refs)
+        text = restore(tidy(unquote(claim.get("text", "")), 90), mapping)
+        if not refs or not text:
+            continue
+        j = judge_statement(text, shown.cited(refs), shown.header)
+        rows.append({"case": case.ctx.account_id, "field": name, "text": text, "faithful": j.faithful})
+    return rows
+
+
 def replay_report(cases: list[Any] | None = None) -> dict[str, Any]:
     """Every recorded draft replayed: what reaches the inbox, judged by evals.faithfulness (not the checker)."""
     from agent.grounding import minilm_grounder
@@ -194,6 +228,7 @@ def replay_report(cases: list[Any] | None = None) -> dict[str, Any]:
     per_kind: dict[str, dict[str, Any]] = {k: {"recorded": 0, "model_source": 0, "fallback_fields": 0} for k in KINDS}
     placeholders: list[dict[str, str]] = []
     redaction_markers = 0
+    dropped: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for case in cases:
             for kind in KINDS:
@@ -206,6 +241,8 @@ def replay_report(cases: list[Any] | None = None) -> dict[str, Any]:
                 k["fallback_fields"] += len(out.fallbacks) if out.source == "model" else 0
                 rows, texts = _judged(kind, out, case)
                 statements += rows
+                if kind == "brief":
+                    dropped += dropped_brief_statements(case, out)
                 for text in texts:
                     hits = [m.group(0) for m in PLACEHOLDER.finditer(text)]
                     marks = [h for h in hits if REDACTION.fullmatch(h)]
@@ -233,6 +270,8 @@ def replay_report(cases: list[Any] | None = None) -> dict[str, Any]:
         "specifics_supported": share(specifics), "specifics_judged": len(specifics),
         "specifics_failures": [{k: r[k] for k in ("case", "draft", "field", "text", "reasons")}
                                for r in specifics if not r["faithful"]][:8],
+        "checker_dropped_brief_statements": len(dropped),
+        "judge_faithful_among_dropped": share(dropped),
         "published_articles": len(traced), "articles_traceable": share(traced),
         "untraceable_examples": [{k: r[k] for k in ("case", "text", "reasons")} for r in traced if not r["faithful"]][:5],
     }

@@ -11,7 +11,7 @@ that carries the statement, and asks four questions an annotator would ask:
    case header the drafter was shown (account name, tier);
 2. *support*: at least `MIN_ALIGNED` of the statement's content words align with words of the cited
    evidence (generic role words such as "customer" or "support" excepted);
-3. *polarity*: the statement and the cited sentence that carries most of it agree on negation ("still
+3. *polarity*: each clause of the statement and the cited clause that carries most of it agree on negation ("still
    not fixed" is not borne out by "fixed", nor the reverse);
 4. *outcome*: a statement that something was fixed, resolved or works again needs a cited sentence
    that says so without negation.
@@ -33,6 +33,7 @@ MIN_SHARED = 4
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SPLIT = re.compile(r"(?<=[.!?;:])\s+|\n+")
+_CLAUSE = re.compile(r"(?<=[.!?;:,])\s+|\n+|\s+(?:and|but|while|although)\s+")
 _SMALL = frozenset(
     "the a an and or but of to in on at for from by with as is are was were be been being has have had do does "
     "did it its this that these those there their they them we our us you your i me my he she his her not no "
@@ -105,8 +106,11 @@ class _Vocabulary:
             self.by_start.setdefault(w[:3], set()).add(w)
 
     def has(self, word: str) -> bool:
-        return any(_common(word, c) >= max(MIN_SHARED, min(len(word), len(c)) - 3)
-                   for c in self.by_start.get(word[:3], ()))
+        candidates = self.by_start.get(word[:3], ())
+        if len(word) < MIN_SHARED:
+            return word in candidates  # a short word ("sla", "due", "t01") only as itself
+        return any(len(c) >= MIN_SHARED and _common(word, c) >= max(MIN_SHARED, min(len(word), len(c)) - 3)
+                   for c in candidates)
 
 
 def _flat(text: str) -> str:
@@ -158,15 +162,18 @@ def judge_statement(text: str, cited: str, header: str = "") -> Judgement:
     aligned = sum(vocabulary.has(w) for w in words) / len(words) if words else 1.0
     if aligned < MIN_ALIGNED:
         reasons.append(f"{aligned:.0%} of its content words align with the cited evidence")
-    sentences = [s for s in _SPLIT.split(cited) if s.strip()]
-
-    def carried(sentence: str) -> int:
-        v = _Vocabulary(_content(sentence))
-        return sum(v.has(w) for w in words)
-
-    best = max(sentences, key=carried, default="")
-    if words and best and _negated(text) != _negated(best):
-        reasons.append("negation differs from the cited sentence that carries it")
+    sentences = [s for s in _CLAUSE.split(cited) if s and s.strip()]
+    vocabularies = [_Vocabulary(_content(s)) for s in sentences]
+    for part in _CLAUSE.split(text):  # each clause of the statement against the cited clause carrying it
+        if not part:
+            continue
+        said = _content(part)
+        if not said or not sentences:
+            continue
+        carried = [sum(v.has(w) for w in said) for v in vocabularies]
+        best = sentences[carried.index(max(carried))]
+        if max(carried) and _negated(part) != _negated(best):
+            reasons.append(f"negation differs from the cited sentence that carries it: {part[:60]!r}")
     if _OUTCOME.search(text) and not _negated(text):
         if not any(_OUTCOME.search(s) and not _negated(s) for s in sentences):
             reasons.append("says something was fixed or works; no cited sentence says so")

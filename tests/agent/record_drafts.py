@@ -93,7 +93,7 @@ def main() -> None:
     parser.add_argument("--cases", choices=("all", "hand", "generated"), default="all")
     parser.add_argument("--limit", type=int, default=None, help="Only the first N cases of the selection.")
     parser.add_argument("--only", default="", help="Comma-separated account ids to record (default: all selected).")
-    parser.add_argument("--skip-existing", action="store_true", help="Keep cases whose four cassettes exist.")
+    parser.add_argument("--skip-existing", action="store_true", help="Keep the cassettes that exist.")
     parser.add_argument("--log", type=Path, default=None, help="Append one JSON row per draft here.")
     parser.add_argument("--report", type=Path, default=None)
     parser.add_argument("--summarise", type=Path, default=None, help="Only summarise an existing log.")
@@ -118,8 +118,8 @@ def main() -> None:
         for case in cases:
             account_id = case.ctx.account_id
             kinds = [k for k in KINDS if k != "knowledge" or case.resolution]  # no resolution: no model call
-            if args.skip_existing and all((CASSETTES / f"{k}_{account_id}.yaml").exists() for k in kinds):
-                continue
+            if args.skip_existing:
+                kinds = [k for k in kinds if not (CASSETTES / f"{k}_{account_id}.yaml").exists()]
             for kind in kinds:
                 # Mode "all" appends to an existing file; a stale interaction would never be played back.
                 (CASSETTES / f"{kind}_{account_id}.yaml").unlink(missing_ok=True)
