@@ -147,6 +147,8 @@ def _judged(kind: str, out: Any, case: Any) -> tuple[list[dict[str, Any]], list[
             texts.append(st.text)
             if out.source == "model" and name not in out.fallbacks:
                 add(name, st.text, shown.cited(st.citations))
+            else:  # the extractive statement that stands in the inbox instead
+                add(name, st.text, shown.cited(st.citations), "extractive")
     elif kind == "next_actions":
         for a in out.actions:
             texts += [a.action, a.rationale]
@@ -254,6 +256,7 @@ def replay_report(cases: list[Any] | None = None) -> dict[str, Any]:
         return round(sum(r["faithful"] for r in rows) / len(rows), 4) if rows else None
 
     judged = [r for r in statements if r["check"] == "statement"]
+    extractive = [r for r in statements if r["check"] == "extractive"]
     traced = [r for r in statements if r["check"] == "traceable"]
     specifics = [r for r in statements if r["check"] == "specifics"]
     return {
@@ -267,6 +270,10 @@ def replay_report(cases: list[Any] | None = None) -> dict[str, Any]:
         "faithfulness_by_draft": {k: share([r for r in judged if r["draft"] == k]) for k in KINDS},
         "unfaithful_examples": [{k: r[k] for k in ("case", "draft", "field", "text", "reasons")}
                                 for r in judged if not r["faithful"]][:12],
+        "extractive_brief_statements_judged": len(extractive),
+        "extractive_brief_faithfulness": share(extractive),
+        "extractive_unfaithful_examples": [{k: r[k] for k in ("case", "field", "text", "reasons")}
+                                           for r in extractive if not r["faithful"]][:6],
         "specifics_supported": share(specifics), "specifics_judged": len(specifics),
         "specifics_failures": [{k: r[k] for k in ("case", "draft", "field", "text", "reasons")}
                                for r in specifics if not r["faithful"]][:8],

@@ -8,7 +8,7 @@ that carries the statement, and asks four questions an annotator would ask:
 
 1. *specifics*: every number (digits or number words), identifier (letters with digits, all-caps
    codes), capitalised name and quoted phrase of the statement occurs in the cited evidence or in the
-   case header the drafter was shown (account name, tier);
+   case header the drafter was shown (account name, tier, ARR, renewal, risk, open tickets);
 2. *support*: at least `MIN_ALIGNED` of the statement's content words align with words of the cited
    evidence (generic role words such as "customer" or "support" excepted);
 3. *polarity*: each clause of the statement and the cited clause that carries most of it agree on negation ("still
@@ -193,5 +193,8 @@ def shown_for(ctx: CaseContext) -> Shown:
     for ref, parts in texts.items():
         record_id = ref.split(":", 1)[-1]
         parts += [line for line in lines if record_id in line]
-    header = f"{ctx.account_name} {ctx.tier} {ctx.arr:,.0f} {ctx.renewal_days or ''} {ctx.band or ''}"
+    # The case header every draft was shown above the evidence: account, tier, ARR, renewal, risk, tickets.
+    score = f"{ctx.score:.0f}" if ctx.score is not None else ""
+    header = (f"{ctx.account_name} {ctx.tier} {ctx.arr:,.0f} renewal {ctx.renewal_days or ''} risk {ctx.band or ''} "
+              f"{score}\n{ctx.tickets_summary}")
     return Shown({ref: "\n".join(p for p in parts if p) for ref, parts in texts.items()}, header)
