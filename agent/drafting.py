@@ -209,14 +209,15 @@ def tidy(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:-") + "…"
 
 
-def _whole_sentences(text: str, limit: int) -> str:
-    """A grammar-truncated letter (it stopped at `limit` characters) cut back to its last whole sentence: a
-    cut-off "... and I" followed by the code's "I am <owner>" read "and I I am"."""
+def _whole_sentences(text: str) -> str:
+    """A model letter cut back to its last whole sentence ('' when it has none): the grammar or the token
+    limit can stop it mid-sentence, and a cut-off "... working on a root" followed by the code's
+    "I am <owner>" read as one broken sentence ("and I I am" in another)."""
     text = " ".join(text.split())
-    if len(text) < limit:
+    if not text or text[-1] in ".!?":
         return text
-    end = max(text.rfind(". "), text.rfind("! "), text.rfind("? "), text.rfind(".") if text.endswith(".") else -1)
-    return text[: end + 1] if end > 0 else text
+    ends = [m.end() for m in re.finditer(r"[.!?](?=\s)", text)]
+    return text[: ends[-1]] if ends else ""
 
 
 # ---- the call loop ---------------------------------------------------------------------------------
@@ -400,6 +401,8 @@ def propose_next_actions(ctx: CaseContext, model: ModelPort | None, settings: Se
                    "; ".join(promises(action) + instruction_like(action)
                              + grounder.unsupported_anchors(action, [*texts.values(), record, red.tickets_summary]))
                    or _grounded(grounder, rationale, refs, texts, record))
+            if not why and action.casefold() in {k.action.casefold() for k in kept}:
+                why = "repeats another action"
             if why:
                 dropped.append(f"'{action}' ({why})")
             else:
@@ -437,13 +440,18 @@ def draft_customer_update(ctx: CaseContext, model: ModelPort | None, settings: S
 
     def convert(out: BaseModel) -> CustomerUpdate | None:
         refs = cat.resolve(out.refs, allowed)  # type: ignore[attr-defined]
-        middle = restore(_whole_sentences(unquote(out.body), UPDATE_CHARS), mapping)  # type: ignore[attr-defined]
-        problems = (update_problems(middle, internal_texts=internal) + foreign_letters(middle, texts.values())
+        # The code writes the greeting; a second one from the model ("Dear Acme GmbH,") goes.
+        raw = unquote(out.body)  # type: ignore[attr-defined]
+        middle = restore(_whole_sentences(_SALUTATION.sub("", raw)), mapping)
+        # Drift into another script is judged on all the model wrote, also the part cut off above.
+        problems = (update_problems(middle, internal_texts=internal) + foreign_letters(raw, texts.values())
                     + instruction_like(middle))
         problems += grounder.unsupported_anchors(middle, [*texts.values(), restore(" ".join(texts.values()), mapping),
                                                           _record(red), facts.topic])
         if not refs:
             problems.append("no valid citation")
+        if len(middle) < 20:
+            problems.append("no whole sentence")
         if problems:
             return fallback(f"extractive: the model's update failed the checks ({'; '.join(problems)[:300]})")
         body = compose_update(facts, middle)

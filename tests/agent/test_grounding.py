@@ -163,8 +163,9 @@ def test_a_doubled_word_makes_an_update_unsendable() -> None:
 
 
 def test_a_cut_off_model_letter_keeps_its_whole_sentences() -> None:
-    from agent.drafting import UPDATE_CHARS, _whole_sentences
+    from agent.drafting import _whole_sentences
 
-    cut = ("We are sorry the export keeps failing. " * 12)[: UPDATE_CHARS - 6] + " and I"
-    assert _whole_sentences(cut, UPDATE_CHARS).endswith("failing.")
-    assert _whole_sentences("Short and whole.", UPDATE_CHARS) == "Short and whole."
+    assert _whole_sentences("We are sorry the export keeps failing. We are working on a root") == (
+        "We are sorry the export keeps failing.")
+    assert _whole_sentences("Short and whole.") == "Short and whole."
+    assert _whole_sentences("no sentence ends here") == ""
