@@ -365,7 +365,7 @@ def draft_brief(ctx: CaseContext, model: ModelPort | None, settings: Settings, *
                 dropped[name] = why
             else:
                 seen.add(text.casefold())
-                statements[name] = Statement(text=text, citations=refs)
+                statements[name] = Statement(text=text, citations=_sided(name, refs, sides))
         if len(dropped) == len(BRIEF_FIELDS):
             return fallback.model_copy(update={"note": "extractive: no model statement was supported by its "
                                                        "evidence", "fallbacks": list(BRIEF_FIELDS)})
