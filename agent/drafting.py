@@ -17,6 +17,7 @@ from agent import prompts
 from agent.context import CaseContext, ResolutionEvidence, UpdateFacts
 from agent.extractive import (
     _SALUTATION,
+    _SCORE_NOTE,
     compose_update,
     extractive_brief,
     extractive_customer_update,
@@ -191,7 +192,7 @@ _INLINE_REF = re.compile(r"\s*\[(?:E\d+(?:,\s*)?)+\]")
 _LEAD = re.compile(r"^[\s>*#•-]+")
 
 
-_DANGLING_REF = re.compile(r"\s*\[E\d*[^\]]*$")
+_DANGLING_REF = re.compile(r"\s*\[[^\]]*$")  # a bracket the length limit cut open ("[E1", "[EMAIL_")
 _SIGN_OFF = re.compile(r"\s*(?:--\s*\S.*|\b(?:thanks|thank you|cheers|best|regards|best regards),\s*\w+\.?)$", re.I)
 
 
@@ -353,8 +354,10 @@ def draft_brief(ctx: CaseContext, model: ModelPort | None, settings: Settings, *
             claim = getattr(out, name)
             refs = cat.resolve(claim.refs, allowed)
             # A note, not a letter: a copied greeting or sign-off, or a cut-off "[E1" citation, is no content.
-            text = tidy(_INLINE_REF.sub("", unquote(claim.text)), BRIEF_TEXT_CHARS)
-            text = _SIGN_OFF.sub("", _SALUTATION.sub("", _DANGLING_REF.sub("", text))).strip()
+            text = tidy(_SCORE_NOTE.sub("", _INLINE_REF.sub("", unquote(claim.text))), BRIEF_TEXT_CHARS)
+            cut = text.endswith("…")
+            text = _SIGN_OFF.sub("", _SALUTATION.sub("", _DANGLING_REF.sub("", text.removesuffix("…")))).strip()
+            text = text + "…" if cut and text else text
             # A small model repeats one claim across fields; a repeat says nothing new.
             why = ("no valid citation" if not refs or len(text) < 2 else
                    "repeats another field" if text.casefold() in seen else
@@ -394,7 +397,8 @@ def propose_next_actions(ctx: CaseContext, model: ModelPort | None, settings: Se
             refs = cat.resolve(a.refs, allowed)
             # A leading ">> " or "- " is list markup the model adds, not part of the action.
             action = tidy(_LEAD.sub("", unquote(a.action)), ACTION_CHARS)
-            rationale = tidy(_DANGLING_REF.sub("", _LEAD.sub("", unquote(a.quote))).strip(' "'), RATIONALE_CHARS)
+            quote = _SCORE_NOTE.sub("", _LEAD.sub("", unquote(a.quote)))  # the scorer's weights are no evidence
+            rationale = tidy(_DANGLING_REF.sub("", quote).strip(' "'), RATIONALE_CHARS)
             # A small model sometimes writes an evidence id ("E4") where the action belongs.
             why = ("no valid citation" if not refs else
                    "not an action" if len(_INLINE_REF.sub("", action).split()) < 3 else
