@@ -37,7 +37,8 @@ def _texts(ctx) -> dict[str, str]:  # type: ignore[no-untyped-def]
     texts = {m.ref: m.text for m in ctx.messages}
     for signal in ctx.signals:
         for ev in signal.evidence:
-            texts[ev.ref] = f"{texts.get(ev.ref, '')} {ev.quote} {signal.detail}"
+            # As the case block shows it: kind (rule id, cause): detail, next to the evidence ids.
+            texts[ev.ref] = f"{texts.get(ev.ref, '')} {ev.quote} {signal.kind} {signal.rule_id} {signal.detail}"
     return texts
 
 
