@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 from agent import prompts
 from agent.context import CaseContext, ResolutionEvidence, UpdateFacts
 from agent.extractive import (
+    _SALUTATION,
+    _SCORE_NOTE,
     compose_update,
     extractive_brief,
     extractive_customer_update,
@@ -47,6 +49,9 @@ MAX_MESSAGES = 6
 MAX_EXTRA_EVIDENCE = 4
 QUOTE_CHARS = 220
 BRIEF_TEXT_CHARS = 90
+ACTION_CHARS = 90
+RATIONALE_CHARS = 120
+UPDATE_CHARS = 400
 
 
 # ---- redaction and the case block -------------------------------------------------------------------
@@ -150,7 +155,9 @@ _COMPACT = ConfigDict(json_schema_extra={"x-guidance": {"whitespace_flexible": F
 
 @lru_cache(maxsize=64)
 def brief_schema(ids: tuple[str, ...]) -> type[BaseModel]:
-    claim = create_model("Claim", text=_text(BRIEF_TEXT_CHARS), refs=_refs(ids, 3))
+    # refs before text: the model picks its evidence first, then writes from it (it wrote first and cited
+    # after in the earlier layout, and cited evidence that did not say what it wrote).
+    claim = create_model("Claim", refs=_refs(ids, 3), text=_text(BRIEF_TEXT_CHARS))
     fields = {name: (claim, ...) for name in BRIEF_FIELDS}
     return create_model("BriefOut", __config__=_COMPACT, **fields)  # type: ignore[call-overload]
 
@@ -159,13 +166,18 @@ def brief_schema(ids: tuple[str, ...]) -> type[BaseModel]:
 def actions_schema(ids: tuple[str, ...]) -> type[BaseModel]:
     refs = _refs(ids, 3)
     role = Literal[tuple(r.value for r in Role)]  # type: ignore[valid-type]
-    action = create_model("Action", action=_text(90), owner_role=(role, ...), rationale=_text(90), refs=refs)
+    # Evidence first, then the words of it that call for the action, then the action: with the action
+    # first and a free "rationale" after, the model wrote an evidence id ("E4") as the action in 3 of 10
+    # recorded cases and rationales about the evidence ("the evidence shows that ...") in the rest, none
+    # of which its cited evidence supported. The quote is the rationale the reviewer sees.
+    action = create_model("Action", refs=refs, quote=_text(RATIONALE_CHARS), action=_text(ACTION_CHARS),
+                          owner_role=(role, ...))
     return create_model("ActionsOut", __config__=_COMPACT, actions=(list[action], Field(min_length=1, max_length=3)))  # type: ignore[valid-type]
 
 
 @lru_cache(maxsize=64)
 def update_schema(ids: tuple[str, ...]) -> type[BaseModel]:
-    return create_model("UpdateOut", __config__=_COMPACT, body=_text(400), refs=_refs(ids, 3))
+    return create_model("UpdateOut", __config__=_COMPACT, body=_text(UPDATE_CHARS), refs=_refs(ids, 3))
 
 
 @lru_cache(maxsize=64)
@@ -177,6 +189,16 @@ def knowledge_schema(ids: tuple[str, ...]) -> type[BaseModel]:
 
 
 _INLINE_REF = re.compile(r"\s*\[(?:E\d+(?:,\s*)?)+\]")
+_LEAD = re.compile(r"^[\s>*#•-]+")
+
+
+_DANGLING_REF = re.compile(r"\s*\[[^\]]*$")  # a bracket the length limit cut open ("[E1", "[EMAIL_")
+_SIGN_OFF = re.compile(r"\s*(?:--\s*\S.*|\b(?:thanks|thank you|cheers|best|regards|best regards),\s*\w+\.?)$", re.I)
+
+
+def unquote(text: str) -> str:
+    """Model text with the case block's escaping undone ("-&gt;" was copied from a quote as it was shown)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">")
 
 
 def tidy(text: str, limit: int) -> str:
@@ -186,6 +208,17 @@ def tidy(text: str, limit: int) -> str:
         return text
     cut = text[: text.rfind(" ")] if " " in text else text
     return cut.rstrip(" ,;:-") + "…"
+
+
+def _whole_sentences(text: str) -> str:
+    """A model letter cut back to its last whole sentence ('' when it has none): the grammar or the token
+    limit can stop it mid-sentence, and a cut-off "... working on a root" followed by the code's
+    "I am <owner>" read as one broken sentence ("and I I am" in another)."""
+    text = " ".join(text.split())
+    if not text or text[-1] in ".!?":
+        return text
+    ends = [m.end() for m in re.finditer(r"[.!?](?=\s)", text)]
+    return text[: ends[-1]] if ends else ""
 
 
 # ---- the call loop ---------------------------------------------------------------------------------
@@ -236,11 +269,14 @@ def _prepare(ctx: CaseContext, r: Redactor | None = None) -> tuple[CaseContext, 
 
 
 def evidence_texts(ctx: CaseContext) -> dict[str, str]:
-    """Each evidence ref -> the text the model was shown for it (message, quote, signal details, ticket line)."""
+    """Each evidence ref -> the text the model was shown for it (message, quote, the kind, rule id and detail
+    of the signal it backs, ticket line)."""
     texts: dict[str, list[str]] = {m.ref: [m.text] for m in ctx.messages}
     for signal in ctx.signals:
         for ev in signal.evidence:
-            texts.setdefault(ev.ref, []).extend([ev.quote, signal.detail])
+            # The case block shows each signal's kind, rule id and detail next to its evidence ids.
+            texts.setdefault(ev.ref, []).extend([ev.quote, signal.detail, signal.kind.replace("_", " "),
+                                                 signal.rule_id])
     tickets = ctx.tickets_summary.split(";")
     for ref, parts in texts.items():
         record_id = ref.split(":", 1)[-1]
@@ -277,6 +313,15 @@ def _wrong_side(field: str, refs: Sequence[str], sides: dict[str, AuthorSide]) -
     return f"{field} cites only {cited[0].value} messages"
 
 
+def _sided(field: str, refs: Sequence[str], sides: dict[str, AuthorSide]) -> list[str]:
+    """The refs a field's statement must rest on: for intent the customer's messages, for tried support's
+    replies (records count for both). Citing one right-side message next to others must not let the
+    statement rest on the other side's words ("intent" copied from a support reply)."""
+    want = _FIELD_SIDE.get(field)
+    kept = [r for r in refs if want is None or r not in sides or sides[r] == want]
+    return kept or list(refs)
+
+
 def _fallback_note(dropped: dict[str, str]) -> str:
     return "; ".join(f"{name}: extractive (model text unsupported: {why})" for name, why in dropped.items())
 
@@ -308,17 +353,22 @@ def draft_brief(ctx: CaseContext, model: ModelPort | None, settings: Settings, *
         for name in BRIEF_FIELDS:
             claim = getattr(out, name)
             refs = cat.resolve(claim.refs, allowed)
-            text = tidy(_INLINE_REF.sub("", claim.text), BRIEF_TEXT_CHARS)
+            # A note, not a letter: a copied greeting or sign-off, or a cut-off "[E1" citation, is no content.
+            text = tidy(_SCORE_NOTE.sub("", _INLINE_REF.sub("", unquote(claim.text))), BRIEF_TEXT_CHARS)
+            cut = text.endswith("…")
+            text = _SIGN_OFF.sub("", _SALUTATION.sub("", _DANGLING_REF.sub("", text.removesuffix("…")))).strip()
+            text = text + "…" if cut and text else text
             # A small model repeats one claim across fields; a repeat says nothing new.
             why = ("no valid citation" if not refs or len(text) < 2 else
                    "repeats another field" if text.casefold() in seen else
-                   _wrong_side(name, refs, sides) or _grounded(grounder, text, refs, texts, record))
+                   _wrong_side(name, refs, sides)
+                   or _grounded(grounder, text, _sided(name, refs, sides), texts, record))
             if why:
                 statements[name] = getattr(fallback, name)
                 dropped[name] = why
             else:
                 seen.add(text.casefold())
-                statements[name] = Statement(text=text, citations=refs)
+                statements[name] = Statement(text=text, citations=_sided(name, refs, sides))
         if len(dropped) == len(BRIEF_FIELDS):
             return fallback.model_copy(update={"note": "extractive: no model statement was supported by its "
                                                        "evidence", "fallbacks": list(BRIEF_FIELDS)})
@@ -332,8 +382,9 @@ def draft_brief(ctx: CaseContext, model: ModelPort | None, settings: Settings, *
 
 def propose_next_actions(ctx: CaseContext, model: ModelPort | None, settings: Settings, *,
                          grounder: Grounder | None = None, note: str = "") -> NextActions:
-    """One to three next-best actions with owner roles; actions whose rationale is unsupported, or that
-    promise anything, are dropped."""
+    """One to three next-best actions with owner roles. The rationale is the model's quote of the evidence
+    that calls for the action; actions whose quote its cited evidence does not support, that name anything
+    the case does not, or that promise anything, are dropped."""
     red, mapping, cat, case = _prepare(ctx)
     if model is None or not settings.llm_enabled:
         return extractive_next_actions(red, mapping, note or "extractive: model disabled")
@@ -344,12 +395,18 @@ def propose_next_actions(ctx: CaseContext, model: ModelPort | None, settings: Se
         kept, dropped = [], []
         for a in out.actions:  # type: ignore[attr-defined]
             refs = cat.resolve(a.refs, allowed)
-            action, rationale = tidy(a.action, 90), tidy(a.rationale, 90)
+            # A leading ">> " or "- " is list markup the model adds, not part of the action.
+            action = tidy(_LEAD.sub("", unquote(a.action)), ACTION_CHARS)
+            quote = _SCORE_NOTE.sub("", _LEAD.sub("", unquote(a.quote)))  # the scorer's weights are no evidence
+            rationale = tidy(_DANGLING_REF.sub("", quote).strip(' "'), RATIONALE_CHARS)
             # A small model sometimes writes an evidence id ("E4") where the action belongs.
             why = ("no valid citation" if not refs else
                    "not an action" if len(_INLINE_REF.sub("", action).split()) < 3 else
-                   "; ".join(promises(f"{action} {rationale}") + instruction_like(action))
+                   "; ".join(promises(action) + instruction_like(action)
+                             + grounder.unsupported_anchors(action, [*texts.values(), record, red.tickets_summary]))
                    or _grounded(grounder, rationale, refs, texts, record))
+            if not why and action.casefold() in {k.action.casefold() for k in kept}:
+                why = "repeats another action"
             if why:
                 dropped.append(f"'{action}' ({why})")
             else:
@@ -362,7 +419,7 @@ def propose_next_actions(ctx: CaseContext, model: ModelPort | None, settings: Se
         return NextActions(source="model", note=why_dropped, redactions=mapping, actions=kept,
                            fallbacks=["actions"] if dropped else [])
 
-    prompt = _prompt("next_actions", case, prompts.NEXT_ACTIONS_TASK, max_tokens=240)
+    prompt = _prompt("next_actions", case, prompts.NEXT_ACTIONS_TASK, max_tokens=300)
     return _call(settings, model, prompt, actions_schema(cat.ids), convert,
                  lambda why: extractive_next_actions(red, mapping, why))
 
@@ -387,13 +444,18 @@ def draft_customer_update(ctx: CaseContext, model: ModelPort | None, settings: S
 
     def convert(out: BaseModel) -> CustomerUpdate | None:
         refs = cat.resolve(out.refs, allowed)  # type: ignore[attr-defined]
-        middle = restore(" ".join(out.body.split()), mapping)  # type: ignore[attr-defined]
-        problems = (update_problems(middle, internal_texts=internal) + foreign_letters(middle, texts.values())
+        # The code writes the greeting; a second one from the model ("Dear Acme GmbH,") goes.
+        raw = unquote(out.body)  # type: ignore[attr-defined]
+        middle = restore(_whole_sentences(_SALUTATION.sub("", raw)), mapping)
+        # Drift into another script is judged on all the model wrote, also the part cut off above.
+        problems = (update_problems(middle, internal_texts=internal) + foreign_letters(raw, texts.values())
                     + instruction_like(middle))
         problems += grounder.unsupported_anchors(middle, [*texts.values(), restore(" ".join(texts.values()), mapping),
                                                           _record(red), facts.topic])
         if not refs:
             problems.append("no valid citation")
+        if len(middle) < 20:
+            problems.append("no whole sentence")
         if problems:
             return fallback(f"extractive: the model's update failed the checks ({'; '.join(problems)[:300]})")
         body = compose_update(facts, middle)
@@ -430,8 +492,8 @@ def extract_knowledge(ctx: CaseContext, model: ModelPort | None, settings: Setti
 
     def convert(out: BaseModel) -> KnowledgeDraft | None:
         refs = cat.resolve(out.refs, allowed)  # type: ignore[attr-defined]
-        fields = {"title": tidy(out.title, 80), "problem": " ".join(out.problem.split()),  # type: ignore[attr-defined]
-                  "solution": " ".join(out.solution.split())}  # type: ignore[attr-defined]
+        fields = {"title": tidy(unquote(out.title), 80), "problem": " ".join(unquote(out.problem).split()),  # type: ignore[attr-defined]
+                  "solution": " ".join(unquote(out.solution).split())}  # type: ignore[attr-defined]
         dropped: dict[str, str] = {}
         why = "no valid citation" if not refs else _grounded(grounder, fields["problem"], refs, texts, record)
         if why:

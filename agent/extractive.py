@@ -41,8 +41,14 @@ def _anchor_refs(ctx: CaseContext) -> list[str]:
     return refs or [ctx.messages[-1].ref]
 
 
+# The scorer's note on a signal's detail ("[strong; 1.00 x 18 pts x0.9 context]"): how it was weighed, not
+# what happened; in a brief it read like an unfilled placeholder.
+_SCORE_NOTE = re.compile(r"\s*\[[^\]]*\bpts\b[^\]]*\]")
+
+
 def _signal_phrase(signal: RiskSignal) -> str:
-    return f"{signal.kind.replace('_', ' ')}" + (f" ({first_sentence(signal.detail, 80)})" if signal.detail else "")
+    detail = _SCORE_NOTE.sub("", signal.detail).strip()
+    return f"{signal.kind.replace('_', ' ')}" + (f" ({first_sentence(detail, 80)})" if detail else "")
 
 
 def _ticket_line(ctx: CaseContext, ticket_id: str | None) -> str:

@@ -101,8 +101,15 @@ def anchors(text: str, *, names: bool = True) -> list[str]:
     (`names` False for Title Case text such as a title, where capitals mark no name)."""
     text = _ENUMERATOR.sub(".", text).lstrip(". ")  # "1. Restart ... 2. Re-run ..." numbers steps, it states no number
     found: list[str] = []
-    for pattern in _ANCHOR_PATTERNS:
-        found += [m.group(0) for m in pattern.finditer(text)]
+    spans: list[tuple[int, int]] = []
+    for pattern in _ANCHOR_PATTERNS[1:]:
+        for m in pattern.finditer(text):
+            found.append(m.group(0))
+            spans.append(m.span())
+    # A number inside an identifier ("002" in "acc-002-t01") is checked as part of the identifier, not alone:
+    # alone it is never found as a whole word, and a verbatim copy of the evidence was dropped for it.
+    found = [m.group(0) for m in _ANCHOR_PATTERNS[0].finditer(text)
+             if not any(a <= m.start() and m.end() <= b for a, b in spans)] + found
     found += [a or b for a, b in _QUOTED.findall(text)]
     for name in _CAPITALISED.findall(text) if names else ():
         if name.lower() not in _STOP and name.lower() not in _FRAME and name.lower() not in _COMMON:
@@ -192,6 +199,11 @@ _WRONG_SIDE = re.compile(
     r"our users (?:cannot|can't|are unable)|as a customer)\b", re.I)
 
 
+# "I I am ...": a model middle ending in a word the code's next sentence starts with, or a model stutter.
+_DOUBLED = re.compile(r"\b([A-Za-z]+)\s+\1\b", re.I)
+_DOUBLE_OK = frozenset({"that", "had"})  # "that that", "had had" can be correct English
+
+
 _INSTRUCTION = re.compile(
     r"\b(?:ignor|disregard|forg[eo]t)\w*.{0,30}\b(?:instructions?|rules|prompt)\b|system prompt|you are (?:now )?"
     r"(?:dan|authori[sz]ed)|(?:bypass|skip)\w*\b.{0,20}\b(?:approval|review|inbox)|without (?:human )?(?:approval|"
@@ -233,6 +245,8 @@ def update_problems(text: str, *, allowed: Sequence[str] = (), internal_texts: S
     problems += [f"internal detail {m.group(0)!r}" for m in _INTERNAL.finditer(text)]
     problems += [f"promise {m.group(0)!r}" for m in _PROMISE.finditer(text)]
     problems += [f"wrong side {m.group(0)!r}" for m in _WRONG_SIDE.finditer(text)]
+    problems += [f"doubled word {m.group(0)!r}" for m in _DOUBLED.finditer(text)
+                 if m.group(1).lower() not in _DOUBLE_OK]
     leaked = _shingles(text) & set().union(*(_shingles(t) for t in internal_texts)) if internal_texts else set()
     problems += [f"quotes an internal note: {s!r}" for s in sorted(leaked)[:1]]
     return problems

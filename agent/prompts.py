@@ -29,20 +29,24 @@ CASE_TEMPLATE = (
 )
 
 # Intent: the 3-second brief of a Red case for the swarm.
-# Output schema: {intent, tried, results, status, escalation_reason}: each {text (<= 90 chars), refs: [E#]}.
+# Output schema: {intent, tried, results, status, escalation_reason}: each {refs: [E#], text (<= 90 chars)}.
 BRIEF_TASK = (
-    "TASK: brief the support team in five short notes of at most 10 words. Build each note from the words "
-    "of the evidence it cites (copy short phrases); add no name, number, date or cause it does not state. "
-    "intent: what the customer asks for. tried: what support already did. results: what happened after. "
-    "status: where it stands now. escalation_reason: why the account is at risk."
+    "TASK: brief the support team in five notes. For each note first give the ids of the evidence it rests "
+    "on, then at most 12 words copied or closely paraphrased from that evidence; add no name, number, date "
+    "or cause the evidence does not state, and never repeat a note. intent: what the customer asks for (a "
+    "customer message). tried: what support already did (a support reply). results: what happened after "
+    "that. status: where the case stands now (the latest evidence). escalation_reason: why the account is "
+    "at risk (a signal's evidence)."
 )
 
 # Intent: up to three next-best actions for the swarm, each with an owner role.
-# Output schema: {actions: [{action (<= 90 chars), owner_role: Role, rationale (<= 90 chars), refs: [E#]}] (1-3)}.
+# Output schema: {actions: [{refs: [E#], quote (<= 120 chars), action (<= 90 chars), owner_role: Role}] (1-3)}.
 NEXT_ACTIONS_TASK = (
-    "TASK: propose one to three concrete next actions for the support team, most urgent first, each with "
-    "the role that should own it and a short rationale built from the words of the evidence it cites. "
-    "Never promise refunds, credits, dates or contract changes."
+    "TASK: propose one to three next actions for the support team, most urgent first. For each: refs, the "
+    "evidence that calls for it; quote, the words of that evidence that call for it, copied exactly (at most "
+    "15 words); action, what the support team should do next, a verb-first instruction of at most 12 words "
+    "about this case; owner_role, the role that should own it. Never promise refunds, credits, "
+    "dates or contract changes."
 )
 
 # Intent: the middle of a customer update (the code adds greeting, next-update time and signature).
@@ -50,7 +54,7 @@ NEXT_ACTIONS_TASK = (
 CUSTOMER_UPDATE_TASK = (
     "TASK: write the middle of a short, calm update from the support team (we) to the customer (you) on "
     "{topic}. Two or three sentences: acknowledge the problem in the customer's own terms, then say what our "
-    "team is doing about it. No greeting, no sign-off, no names, no blame, no internal details, no dates, "
+    "team is doing about it. Address the customer as you, never as the customer. No greeting, no sign-off, no names, no blame, no internal details, no dates, "
     "no refunds or credits, no promises of a fix."
 )
 

@@ -1,4 +1,5 @@
-"""Ten realistic Red-case contexts for agent tests and the brief latency benchmark."""
+"""Ten realistic hand-written Red-case contexts for agent tests and the brief latency benchmark, and
+`recorded_cases()`: those ten plus the cases drawn from the evaluation suite, as recorded in the cassettes."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from agent.context import CaseContext, CaseMessage, ResolutionEvidence, UpdateFacts
 from core.models import ArrTier, AuthorSide, CauseStatus, Evidence, RiskSignal
+from evals.draft_cases import DraftCase
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 C, A, N = AuthorSide.customer, AuthorSide.agent, AuthorSide.internal  # N: internal note
@@ -223,3 +225,12 @@ def resolution_for(ctx: CaseContext) -> list[ResolutionEvidence]:
     note = RESOLUTION_NOTES.get(ctx.account_id)
     found = [ResolutionEvidence(ref=f"approval:apr-{ctx.account_id}", text=note)] if note else []
     return found + find_resolution(ctx)
+
+
+def recorded_cases() -> list[DraftCase]:
+    """Every case with recorded drafts: the ten above, then the cases drawn from the evaluation's
+    generated histories (evals/draft_cases.py). Cassettes are named <draft>_<account id>.yaml."""
+    from evals.draft_cases import draft_cases
+
+    hand = [DraftCase(ctx, update_facts_for(ctx), tuple(resolution_for(ctx)), "hand-written") for ctx in case_contexts()]
+    return hand + list(draft_cases())

@@ -1,9 +1,13 @@
-"""Record the four drafts of each agent case from the embedded model as vcrpy cassettes, and measure them.
+"""Record the four drafts of each recorded case from the embedded model as vcrpy cassettes, and measure them.
 
 Needs the embedded server on the default port: `redaccount llm serve` (or REDACCOUNT_LLM_* defaults).
-Run: python tests/agent/record_drafts.py [--limit 10] [--report artifacts/drafts-bench.json]
-Per draft: wall seconds, prompt tokens evaluated and reused from the cache, time to first token
-(llama.cpp's prompt time plus one decode step, from the response's own `timings`), decode tokens/s.
+Run: python tests/agent/record_drafts.py [--cases all|hand|generated] [--limit N] [--skip-existing]
+                                         [--log artifacts/drafts-rows.jsonl] [--report artifacts/drafts-bench.json]
+     python tests/agent/record_drafts.py --summarise artifacts/drafts-rows.jsonl   (report from a log only)
+Cases: tests/agent/agent_cases.recorded_cases() (ten hand-written, then those drawn from the evaluation's
+generated histories). Per draft: wall seconds, prompt tokens evaluated and reused from the cache, time to
+first token (llama.cpp's prompt time plus one decode step, from the response's own `timings`), decode
+tokens/s, and the 1-minute load average when it finished (the machine may be shared: say so).
 Cassettes are rewritten (record mode "all"); tests/agent/test_cassettes.py replays them.
 """
 
@@ -25,7 +29,8 @@ import vcr  # noqa: E402
 from agent.drafting import draft_brief, draft_customer_update, extract_knowledge, propose_next_actions  # noqa: E402
 from agent.llm import ChatModelPort  # noqa: E402
 from core.settings import Settings  # noqa: E402
-from tests.agent.agent_cases import case_contexts, resolution_for, update_facts_for  # noqa: E402
+from evals.draft_cases import DraftCase  # noqa: E402
+from tests.agent.agent_cases import recorded_cases  # noqa: E402
 
 CASSETTES = Path(__file__).parent / "cassettes"
 KINDS = ("brief", "next_actions", "customer_update", "knowledge")
@@ -36,14 +41,14 @@ def settings_for_cassettes(data_dir: Path) -> Settings:
     return Settings(data_dir=data_dir, llm_timeout_s=900, llm_max_retries=0, llm_enabled=True)
 
 
-def run_draft(kind: str, ctx, model, settings):  # type: ignore[no-untyped-def]
+def run_draft(kind: str, case: DraftCase, model, settings):  # type: ignore[no-untyped-def]
     if kind == "brief":
-        return draft_brief(ctx, model, settings)
+        return draft_brief(case.ctx, model, settings)
     if kind == "next_actions":
-        return propose_next_actions(ctx, model, settings)
+        return propose_next_actions(case.ctx, model, settings)
     if kind == "customer_update":
-        return draft_customer_update(ctx, model, settings, facts=update_facts_for(ctx))
-    return extract_knowledge(ctx, model, settings, resolution=resolution_for(ctx))
+        return draft_customer_update(case.ctx, model, settings, facts=case.facts)
+    return extract_knowledge(case.ctx, model, settings, resolution=case.resolution)
 
 
 def _timings(cassette) -> dict:  # type: ignore[no-untyped-def]
@@ -64,41 +69,73 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
+def summarise(rows: list[dict]) -> dict:
+    """p50/p95 per draft kind of wall time, time to first token, prompt/cached tokens and decode speed."""
+    summary: dict = {"drafts": len(rows)}
+    loads = [r["load_1m"] for r in rows if r.get("load_1m") is not None]
+    if loads:
+        summary["load_1m"] = {"min": min(loads), "p50": round(statistics.median(loads), 2), "max": max(loads)}
+    for kind in KINDS:
+        sel = [r for r in rows if r["draft"] == kind and r.get("prompt_tokens") is not None]
+        if not sel:
+            continue
+        stats: dict = {"n": len(sel), "model_source": sum(r["source"] == "model" for r in sel)}
+        for key in ("wall_s", "ttft_s", "prompt_tokens", "cached_tokens", "output_tokens", "tokens_per_s"):
+            values = [float(r.get(key) or 0) for r in sel]
+            stats[f"{key}_p50"] = round(statistics.median(values), 2)
+            stats[f"{key}_p95"] = round(pct(values, 0.95), 2)
+        summary[kind] = stats
+    return summary
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--limit", type=int, default=10)
+    parser.add_argument("--cases", choices=("all", "hand", "generated"), default="all")
+    parser.add_argument("--limit", type=int, default=None, help="Only the first N cases of the selection.")
+    parser.add_argument("--only", default="", help="Comma-separated account ids to record (default: all selected).")
+    parser.add_argument("--skip-existing", action="store_true", help="Keep the cassettes that exist.")
+    parser.add_argument("--log", type=Path, default=None, help="Append one JSON row per draft here.")
     parser.add_argument("--report", type=Path, default=None)
+    parser.add_argument("--summarise", type=Path, default=None, help="Only summarise an existing log.")
     args = parser.parse_args()
+    if args.summarise:
+        rows = [json.loads(line) for line in args.summarise.read_text().splitlines() if line.strip()]
+        print(json.dumps(summarise(rows), indent=1))
+        return
+    cases = recorded_cases()
+    hand = [c for c in cases if c.archetype == "hand-written"]
+    cases = {"all": cases, "hand": hand, "generated": [c for c in cases if c not in hand]}[args.cases][: args.limit]
+    if args.only:
+        wanted = set(args.only.split(","))
+        cases = [c for c in cases if c.ctx.account_id in wanted]
     recorder = vcr.VCR(cassette_library_dir=str(CASSETTES), record_mode="all", match_on=["method", "uri", "body"],
                        filter_headers=["authorization", "cookie", "set-cookie"], decode_compressed_response=True)
     rows = []
+    log = args.log.open("a") if args.log else None
     with tempfile.TemporaryDirectory() as tmp:
         settings = settings_for_cassettes(Path(tmp))
         model = ChatModelPort.from_settings(settings)
-        for ctx in case_contexts()[: args.limit]:
-            for kind in KINDS:
-                if kind == "knowledge" and not resolution_for(ctx):
-                    continue
-                with recorder.use_cassette(f"{kind}_{ctx.account_id}.yaml") as cassette:
+        for case in cases:
+            account_id = case.ctx.account_id
+            kinds = [k for k in KINDS if k != "knowledge" or case.resolution]  # no resolution: no model call
+            if args.skip_existing:
+                kinds = [k for k in kinds if not (CASSETTES / f"{k}_{account_id}.yaml").exists()]
+            for kind in kinds:
+                # Mode "all" appends to an existing file; a stale interaction would never be played back.
+                (CASSETTES / f"{kind}_{account_id}.yaml").unlink(missing_ok=True)
+                with recorder.use_cassette(f"{kind}_{account_id}.yaml") as cassette:
                     started = time.perf_counter()
-                    out = run_draft(kind, ctx, model, settings)
+                    out = run_draft(kind, case, model, settings)
                     wall = time.perf_counter() - started
-                row = {"case": ctx.account_id, "draft": kind, "wall_s": round(wall, 2), "source": out.source,
-                       "fallbacks": out.fallbacks, "note": out.note[:200], **_timings(cassette)}
+                row = {"case": account_id, "archetype": case.archetype, "draft": kind, "wall_s": round(wall, 2),
+                       "source": out.source, "fallbacks": out.fallbacks, "note": out.note[:300],
+                       "load_1m": round(os.getloadavg()[0], 2), **_timings(cassette)}
                 rows.append(row)
                 print(json.dumps(row), flush=True)
-    summary = {"load_average": os.getloadavg(), "drafts": len(rows)}
-    for kind in KINDS:
-        sel = [r for r in rows if r["draft"] == kind]
-        if sel:
-            summary[kind] = {
-                "n": len(sel), "wall_p50_s": round(statistics.median(r["wall_s"] for r in sel), 2),
-                "wall_p95_s": round(pct([r["wall_s"] for r in sel], 0.95), 2),
-                "ttft_p50_s": round(statistics.median(r.get("ttft_s") or 0 for r in sel), 2),
-                "prompt_tokens_p50": statistics.median(r.get("prompt_tokens") or 0 for r in sel),
-                "cached_tokens_p50": statistics.median(r.get("cached_tokens") or 0 for r in sel),
-                "tokens_per_s_p50": round(statistics.median(r.get("tokens_per_s") or 0 for r in sel), 2),
-                "model_source": sum(r["source"] == "model" for r in sel)}
+                if log:
+                    log.write(json.dumps(row) + "\n")
+                    log.flush()
+    summary = summarise(rows)
     print(json.dumps({"summary": summary}), flush=True)
     if args.report:
         args.report.parent.mkdir(parents=True, exist_ok=True)

@@ -223,9 +223,9 @@ def test_compliance_signal_routes_first_action_to_compliance(tmp_path) -> None:
 
 def test_model_actions_without_valid_citations_are_dropped(ctx, settings) -> None:
     answer = {"actions": [
-        {"action": "Call the customer", "owner_role": "csm", "rationale": "Asked to speak to a manager",
+        {"quote": "I need to speak to your manager", "action": "Call the customer", "owner_role": "csm",
          "refs": ["E3"]},
-        {"action": "Invented", "owner_role": "ae", "rationale": "None", "refs": ["E77"]},
+        {"quote": "None", "action": "Invented", "owner_role": "ae", "refs": ["E77"]},
     ]}
     actions = propose_next_actions(ctx, FakeModel(responder=lambda p, s: answer), settings)
     assert actions.source == "model"

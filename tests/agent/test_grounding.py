@@ -148,3 +148,24 @@ def test_ordinary_statements_are_not_instructions() -> None:
     for text in ["We will mark the ticket as solved once you confirm", "Set up SSO for the EU users",
                  "The API returns 500 errors on bulk uploads over 10 MB."]:
         assert instruction_like(text) == []
+
+
+def test_a_number_inside_an_identifier_is_checked_with_the_identifier() -> None:
+    g = Grounder()
+    evidence = "next_reply SLA breached on acc-002-t01 (due 2026-09-25 17:53)"
+    assert g.check("next_reply SLA breached on acc-002-t01", [evidence]).supported
+    assert not g.check("SLA breached on acc-002-t07", [evidence]).supported  # another ticket
+
+
+def test_a_doubled_word_makes_an_update_unsendable() -> None:
+    assert any("doubled word" in p for p in update_problems("We are checking the export. I I am Priya."))
+    assert not update_problems("We said that that export is being checked.")
+
+
+def test_a_cut_off_model_letter_keeps_its_whole_sentences() -> None:
+    from agent.drafting import _whole_sentences
+
+    assert _whole_sentences("We are sorry the export keeps failing. We are working on a root") == (
+        "We are sorry the export keeps failing.")
+    assert _whole_sentences("Short and whole.") == "Short and whole."
+    assert _whole_sentences("no sentence ends here") == ""

@@ -57,7 +57,7 @@ def _answer(body: dict[str, Any]) -> dict[str, Any]:
     content = {
         "BriefOut": {k: claim for k in ("intent", "tried", "results", "status", "escalation_reason")},
         "ActionsOut": {"actions": [{"action": "Check the duplicate charge", "owner_role": "support_t2",
-                                    "rationale": "Charged twice", "refs": refs}]},
+                                    "quote": "Charged twice", "refs": refs}]},
         "UpdateOut": {"subject": "Your duplicate charge", "body": "We are checking the duplicate charge now.",
                       "refs": refs},
     }.get(name, {"title": "Duplicate charge", "problem": "Charged twice", "solution": "Refund the duplicate",
