@@ -18,6 +18,7 @@ Definitions (also written into the report):
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -113,21 +114,28 @@ def score_pr_curve(runs: list[AccountRun], key: str = "score") -> list[dict[str,
     return curve_from_peaks(peaks)
 
 
-def labelled_points(runs: list[AccountRun]) -> list[tuple[Point, int]]:
-    """Daily points with their outcome: escalates within 30 days (or at risk and past the first sign)."""
-    out = []
+def _daily(runs: list[AccountRun]) -> Iterator[tuple[Point, Any]]:
+    """Each run's midnight points with its truth, stopping at an escalation (what happens after is not
+    a prediction)."""
     for run in runs:
         t = run.truth
         for p in run.points:
             if p.at.hour or p.at.minute:
                 continue
-            if t.escalates and t.escalation_at is not None:
-                if p.at >= t.escalation_at:
-                    continue
-                y = int(t.escalation_at - p.at <= HORIZON)
-            else:
-                y = int(t.at_risk and t.first_signal_at is not None and p.at >= t.first_signal_at)
-            out.append((p, y))
+            if t.escalates and t.escalation_at is not None and p.at >= t.escalation_at:
+                continue
+            yield p, t
+
+
+def labelled_points(runs: list[AccountRun]) -> list[tuple[Point, int]]:
+    """Daily points with their outcome: escalates within 30 days (or at risk and past the first sign)."""
+    out = []
+    for p, t in _daily(runs):
+        if t.escalates and t.escalation_at is not None:
+            y = int(t.escalation_at - p.at <= HORIZON)
+        else:
+            y = int(t.at_risk and t.first_signal_at is not None and p.at >= t.first_signal_at)
+        out.append((p, y))
     return out
 
 
@@ -138,16 +146,8 @@ def window_labelled_points(runs: list[AccountRun]) -> list[tuple[Point, int]]:
     The risk model is fitted on this label (the one the acting metrics judge); calibration is still
     reported against "escalates within 30 days" (`labelled_points`). Points after an escalation are left out.
     """
-    out = []
-    for run in runs:
-        t = run.truth
-        for p in run.points:
-            if p.at.hour or p.at.minute:
-                continue
-            if t.escalates and t.escalation_at is not None and p.at >= t.escalation_at:
-                continue
-            out.append((p, int(t.at_risk and t.first_signal_at is not None and p.at >= t.first_signal_at)))
-    return out
+    return [(p, int(t.at_risk and t.first_signal_at is not None and p.at >= t.first_signal_at))
+            for p, t in _daily(runs)]
 
 
 def calibration(runs: list[AccountRun], bins: int = 10) -> dict[str, Any] | None:

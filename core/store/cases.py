@@ -94,11 +94,16 @@ def open_sla_clocks(engine: sa.Engine) -> list[tuple[str, dict[str, str]]]:
 
 def get_escalation(engine: sa.Engine, case_id: str) -> Escalation:
     with engine.connect() as c:
-        row = c.execute(sa.select(t.escalations).where(t.escalations.c.id == case_id)).one_or_none()
-        if row is None:
-            raise CaseNotFound(case_id)
-        members = c.execute(sa.select(t.swarm_members).where(t.swarm_members.c.escalation_id == case_id)
-                            .order_by(t.swarm_members.c.id)).all()
+        return _read_escalation(c, case_id)
+
+
+def _read_escalation(c: sa.Connection, case_id: str) -> Escalation:
+    """The case row and its swarm, on the caller's connection (two statements; CaseNotFound)."""
+    row = c.execute(sa.select(t.escalations).where(t.escalations.c.id == case_id)).one_or_none()
+    if row is None:
+        raise CaseNotFound(case_id)
+    members = c.execute(sa.select(t.swarm_members).where(t.swarm_members.c.escalation_id == case_id)
+                        .order_by(t.swarm_members.c.id)).all()
     swarm = [SwarmMember(person=m.person, role=m.role, reason=m.reason, rule_id=m.rule_id,
                          assumed_at=m.assumed_at, renounced_at=m.renounced_at) for m in members]
     return _escalation(row, swarm)
@@ -296,22 +301,16 @@ def read_case(engine: sa.Engine, case_id: str) -> CaseRead:
 
     tl, ap = t.timeline, t.approvals
     with engine.connect() as c:
-        row = c.execute(sa.select(t.escalations).where(t.escalations.c.id == case_id)).one_or_none()
-        if row is None:
-            raise CaseNotFound(case_id)
-        members = c.execute(sa.select(t.swarm_members).where(t.swarm_members.c.escalation_id == case_id)
-                            .order_by(t.swarm_members.c.id)).all()
-        account_row = c.execute(sa.select(t.accounts).where(t.accounts.c.id == row.account_id)).one_or_none()
-        body = c.execute(sa.select(t.assessments.c.body).where(t.assessments.c.account_id == row.account_id)
+        case = _read_escalation(c, case_id)
+        account_row = c.execute(sa.select(t.accounts).where(t.accounts.c.id == case.account_id)).one_or_none()
+        body = c.execute(sa.select(t.assessments.c.body).where(t.assessments.c.account_id == case.account_id)
                          .order_by(t.assessments.c.id.desc()).limit(1)).scalar()
         entries = c.execute(sa.select(tl.c.escalation_id, tl.c.at, tl.c.kind, tl.c.actor, tl.c.payload)
                             .where(tl.c.escalation_id == case_id).order_by(tl.c.at, tl.c.id)).all()
         approvals = c.execute(_select().where(ap.c.escalation_id == case_id, ap.c.status.in_(("pending", "failed")))
                               .order_by(ap.c.created_at, ap.c.id)).all()
-    swarm = [SwarmMember(person=m.person, role=m.role, reason=m.reason, rule_id=m.rule_id,
-                         assumed_at=m.assumed_at, renounced_at=m.renounced_at) for m in members]
     return CaseRead(
-        case=_escalation(row, swarm), account=_model(Account, account_row) if account_row is not None else None,
+        case=case, account=_model(Account, account_row) if account_row is not None else None,
         assessment_json=current_body(body),
         timeline=[{"escalation_id": e.escalation_id, "at": json_time(e.at), "kind": e.kind, "actor": e.actor,
                    "payload": e.payload} for e in entries],
