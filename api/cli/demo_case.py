@@ -77,7 +77,9 @@ def run_case(service: CaseService, clock: Clock, assessment: RiskAssessment, nam
         "type": "edit", "comment": RESOLUTION, "edited_payload": {"body": proposal_body(service, case_id)}})
     resolve_s = time.perf_counter() - started
     sent = [o for o in read_outbox(service.context.engine, kind="customer_update") if o["escalation_id"] == case_id]
-    console.print(f"[bold]proposed update[/] ({state['customer_update']['source']}): {escape(proposal['subject'])}\n"
+    # The proposal decided on, not the state read before it: the model's draft may have replaced it since.
+    source = proposal.get("source") or state["customer_update"]["source"]
+    console.print(f"[bold]proposed update[/] ({source}): {escape(proposal['subject'])}\n"
                   f"{escape(proposal['body'])}")
     console.print(f"[bold green]approved update queued once[/] ({len(sent)} outbox row): "
                   f"{escape(sent[0]['payload']['body'])}")
