@@ -292,22 +292,24 @@ def markdown(report: dict[str, Any], charts: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _set_line(label: str, m: dict[str, Any]) -> str:
+    """One compliance set's report line: recall, precision, per language and category, misses, false hits."""
+    return (f"- Compliance, {label}: recall {_fmt(m['recall'])}, precision {_fmt(m['precision'])}; by language "
+            f"{m['recall_by_language']}; by category {m['recall_by_category']}. Misses: "
+            f"{'; '.join(m['misses'][:12])}. False hits: {'; '.join(m['false_hits'][:8])}.")
+
+
 def _independent_md(report: dict[str, Any]) -> list[str]:
     ind = _get(report, "compliance", "independent")
     seed = _get(report, "routing", "seed_expectations")
     out = []
     if ind:
-        out.append(f"- Compliance, independent set ({ind['positives']} must-flag, {ind['negatives']} harmless, several "
-                   f"languages): recall {_fmt(ind['recall'])}, precision {_fmt(ind['precision'])}; by language "
-                   f"{ind['recall_by_language']}; by category {ind['recall_by_category']}. Misses: "
-                   f"{'; '.join(ind['misses'][:12])}. False hits: {'; '.join(ind['false_hits'][:8])}.")
+        out.append(_set_line(f"independent set ({ind['positives']} must-flag, {ind['negatives']} harmless, several "
+                             "languages)", ind))
     blind = _get(report, "compliance", "blind")
     if blind:
-        out.append(f"- Compliance, blind set (written by someone who never saw the rules or the other sets; "
-                   f"{blind['positives']} must-flag, {blind['negatives']} harmless): recall {_fmt(blind['recall'])}, "
-                   f"precision {_fmt(blind['precision'])}; by language {blind['recall_by_language']}; by category "
-                   f"{blind['recall_by_category']}. Misses: {'; '.join(blind['misses'][:12])}. "
-                   f"False hits: {'; '.join(blind['false_hits'][:8])}.")
+        out.append(_set_line("blind set (written by someone who never saw the rules or the other sets; "
+                             f"{blind['positives']} must-flag, {blind['negatives']} harmless)", blind))
     both = _get(report, "compliance", "blind_with_meaning")
     if blind and both:
         out.append(f"- Compliance, blind set, rules + meaning stage (a must-flag item counts when the rules flag it "
