@@ -150,7 +150,9 @@ class Detector:
     def process(self, events: Iterable[Any]) -> set[str]:
         """Fold events (any order; sorted here by occurred_at) into the windows; returns touched accounts."""
         batch = sorted(events, key=lambda e: (e.occurred_at, e.event_id))
-        customer = [e for e in batch if e.type == "message.created" and e.payload.author_side.value == "customer"]
+        # Only messages not folded yet are read, matched and proposed: a replayed batch costs no model work.
+        customer = [e for e in batch if e.type == "message.created" and e.payload.author_side.value == "customer"
+                    and not self.window(account_of(e)).seen(e.event_id)]
         readings: dict[str, Reading] = {}
         meant: dict[str, tuple[float, str]] = {}
         if customer:
@@ -166,8 +168,7 @@ class Detector:
         if self.compliance_meaning is not None:
             # The rules have the final say: only texts they did not match are offered to the meaning stage,
             # and what it proposes is kept apart from compliance hits (a review, never a hit).
-            unmatched = [e for e in customer if not matched[e.event_id]
-                         and not self.window(account_of(e)).seen(e.event_id)]
+            unmatched = [e for e in customer if not matched[e.event_id]]
             if unmatched:
                 proposals = self.compliance_meaning.propose([e.payload.text for e in unmatched])
                 reviews = {e.event_id: p for e, p in zip(unmatched, proposals, strict=True) if p is not None}
