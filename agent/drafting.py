@@ -27,7 +27,14 @@ from agent.extractive import (
     fixed_update_phrases,
     update_subject,
 )
-from agent.grounding import Grounder, foreign_letters, instruction_like, promises, update_problems
+from agent.grounding import (
+    Grounder,
+    foreign_letters,
+    instruction_like,
+    promises,
+    speaker_problems,
+    update_problems,
+)
 from agent.llm import ModelError, ModelPort, ModelUnavailable, Prompt
 from agent.outputs import (
     BRIEF_FIELDS,
@@ -362,6 +369,7 @@ def draft_brief(ctx: CaseContext, model: ModelPort | None, settings: Settings, *
             why = ("no valid citation" if not refs or len(text) < 2 else
                    "repeats another field" if text.casefold() in seen else
                    _wrong_side(name, refs, sides)
+                   or "; ".join(speaker_problems(text, [sides[r].value if r in sides else None for r in refs]))
                    or _grounded(grounder, text, _sided(name, refs, sides), texts, record))
             if why:
                 statements[name] = getattr(fallback, name)

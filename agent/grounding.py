@@ -138,11 +138,15 @@ class Grounder:
         support = " ".join([*cited, record])
         haystack = _norm(support)
         reasons = [f"'{a}' is not in the cited evidence" for a in anchors(statement) if not _contains(haystack, a)]
+        subject = _subject_name(statement)
+        if subject and not _contains(haystack, subject):
+            reasons.append(f"'{subject}', who the statement is about, is not in the cited evidence")
         words = content_words(statement) - {_stem(w) for w in _FRAME}
         known = content_words(support)
         coverage = len(words & known) / len(words) if words else 1.0
         if coverage < self.min_coverage:
             reasons.append(f"only {coverage:.0%} of its words are in the cited evidence")
+        reasons += meaning_problems(statement, cited) + absence_problems(statement, cited)
         similarity = self._similarity(statement, cited) if self.encoder is not None else None
         if similarity is not None and similarity < self.min_similarity:
             reasons.append(f"its meaning is far from the cited evidence (similarity {similarity:.2f})")
@@ -169,6 +173,113 @@ class Grounder:
             if len(self._cache) > 4096:  # evidence repeats within a case, not across thousands of them
                 self._cache.clear()
         return np.stack([self._cache[t] for t in texts])
+
+
+# ---- meaning the words alone miss: negation, certainty, who speaks ----------------------------------
+
+_NEGATOR = re.compile(r"\b(?:not|no|never|none|nothing|nobody|neither|nor|cannot|unable|without|yet to)\b|n't\b",
+                      re.I)
+# Words that make a sentence a suspicion rather than a fact ("what looks like unauthorized access").
+_HEDGE = re.compile(r"\b(?:looks? like|seems?|seemingly|appears? to|apparently|might|may (?:be|have)|maybe|"
+                    r"possibl[ey]|probabl[ey]|suspect\w*|(?:un)?likely|unconfirmed|if (?:this|it) (?:was|is|were))\b",
+                    re.I)
+_CLAUSE = re.compile(r"(?<=[.!?;,:])\s+|\s+(?:and|but|while|whereas|although)\s+")
+_NEG_SCOPE = 4  # words after a negator that it denies ("no customer update for ...")
+
+
+def _negated_words(sentence: str) -> set[str]:
+    """Stems a negator in `sentence` denies: the few words after each "not", "no", "never", "n't"."""
+    denied: set[str] = set()
+    for clause in _CLAUSE.split(sentence):  # "Not urgent, but we'd like ..." denies "urgent" only
+        tokens = re.findall(r"[A-Za-z0-9']+", clause)
+        for i, token in enumerate(tokens):
+            if _NEGATOR.fullmatch(token) or token.lower().endswith("n't"):
+                denied |= content_words(" ".join(tokens[i + 1 : i + 1 + _NEG_SCOPE]))
+    return denied
+
+
+def meaning_problems(statement: str, cited: Iterable[str]) -> list[str]:
+    """Each clause of `statement` against the cited sentence that carries most of its words: a clause that
+    denies what that sentence does not deny (or asserts what it denies), or states as fact what it only
+    suspects, is not supported however many words they share."""
+    parts = [s for text in cited for s in sentences(text)]
+    frame = {_stem(w) for w in _FRAME}
+    problems: list[str] = []
+    for clause in _CLAUSE.split(statement):
+        words = content_words(clause) - frame
+        if not words or not parts:
+            continue
+        shared, best = max(((words & content_words(p), p) for p in parts), key=lambda sp: len(sp[0]))
+        if not shared or len(shared) < min(2, len(words)):
+            continue
+        short = " ".join(clause.split()[:8])
+        if _NEGATOR.search(clause):
+            if not _NEGATOR.search(best):
+                problems.append(f"'{short}' denies what the cited sentence does not deny")
+        elif shared & _negated_words(best):
+            problems.append(f"'{short}' drops the negation of the cited sentence")
+        if _HEDGE.search(best) and not _HEDGE.search(clause) and not _NEGATOR.search(clause):
+            problems.append(f"'{short}' states as fact what the cited sentence only suspects "
+                            f"({_HEDGE.search(best).group(0)!r})")  # type: ignore[union-attr]
+    return problems
+
+
+def _subject_name(statement: str) -> str:
+    """The capitalised word a statement starts with when it reads as a name ("Julia engaged ..."): the
+    anchors skip a sentence's first word, but a note's first word is who it says acted."""
+    m = re.match(r"\s*([A-Z][a-z]{2,})(?:\s+[A-Z][a-z]+)?\s+(?:has|had|have|is|was|did|does|will|[a-z]+ed)\b", statement)
+    if not m:
+        return ""
+    word = m.group(1)
+    low = word.lower()
+    return "" if low in _STOP or low in _FRAME or low in _COMMON or low in _PARTIES else word
+
+
+_FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Ww]e're|[Ww]e've|[Oo]urs?|us|I|I'm|I've|[Mm]y|me)\b")
+_PARTIES = frozenset("customer customers client clients support team agent agents engineering engineer engineers "
+                     "billing security compliance the they their we our".split())
+_ABSENCE = re.compile(
+    r"\b(?:has|have|had|did|does|do|is|was)\s*(?:not|n't|never)\s+(?:yet\s+|been\s+)?(?:respond|repl|answer|hear|"
+    r"heard|acknowledg|follow|reach|got|gotten|receiv|provid|sen[dt]|updat|comment|confirm)\w*|\b(?:no|without)\s+"
+    r"(?:\w+\s+)?(?:reply|replies|response|responses|answer|answers|update|updates|word|news|feedback|"
+    r"acknowledge?ment)\b|\b(?:silent|went quiet|gone quiet|unanswered|ignored|ghost\w*)\b|"
+    r"\byet to (?:respond|reply|answer|hear|confirm)\w*", re.I)
+_CUSTOMER_PARTY = re.compile(r"\b(?:customer|client|contact|user)s?\b", re.I)
+
+
+def speaker_problems(text: str, sides: Sequence[str | None]) -> list[str]:
+    """Who says and who did what in a brief statement, by the sides of the messages it rests on (`sides`:
+    "customer", "agent" or "internal" per cited message, None for a record). The brief speaks for the
+    support team: a "we"/"our" resting on no support message is the customer's "our" copied over; a claim
+    that the customer has not responded cannot rest on a message the customer wrote; a claim that someone
+    has not responded must rest on a cited sentence that says so of them."""
+    problems: list[str] = []
+    support = [s for s in sides if s is not None and s != "customer"]
+    pronoun = _FIRST_PERSON.search(_QUOTED.sub(" ", text))  # a quote keeps its speaker's "we"
+    if pronoun and not support:
+        problems.append(f"speaks as {pronoun.group(0)!r} but cites no support message (the customer's words)")
+    absence = _ABSENCE.search(text)
+    if absence:
+        before = text[: absence.start()]
+        if _CUSTOMER_PARTY.search(before) and "customer" in sides:
+            problems.append("says the customer has not responded, citing a message the customer wrote")
+    return problems
+
+
+def absence_problems(text: str, cited: Iterable[str]) -> list[str]:
+    """A claim that a named person has not responded needs a cited sentence that denies something of them."""
+    absence = _ABSENCE.search(text)
+    if not absence:
+        return []
+    names = [n for n in re.findall(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*", text[: absence.start()])
+             if n.lower() not in _STOP and n.lower() not in _PARTIES and n.lower() not in _FRAME]
+    if not names:
+        return []
+    denying = [p for t in cited for p in sentences(t) if _NEGATOR.search(p) or _ABSENCE.search(p)]
+    name = names[-1]
+    if any(_contains(_norm(p), name) for p in denying):
+        return []
+    return [f"says {name} has not responded; no cited sentence says that of {name}"]
 
 
 def minilm_grounder() -> Grounder:
