@@ -36,7 +36,7 @@ def claim(text: str, *refs: str) -> dict:
 
 def brief_answer(**overrides: dict) -> dict:
     answer = {
-        "intent": claim("Nightly export to S3 fixed so finance can close month", "E1"),
+        "intent": claim("Nightly export to S3 failed, finance cannot close month", "E1"),
         "tried": claim("Export worker restarted, tonight's run monitored", "E2"),
         "results": claim("Failed again last night", "E3"),
         "status": claim("Open 9 days, reopened", "E4"),
@@ -66,7 +66,7 @@ def test_unknown_citations_are_dropped_and_empty_statements_repaired(ctx, settin
     brief = draft_brief(ctx, fake, settings)
     assert brief.source == "model"
     assert brief.results.citations == ["message:acme-3"]
-    assert brief.tried.text.startswith("Latest support action:")  # repaired from the evidence
+    assert brief.tried.text.startswith("Support:")  # repaired from the evidence
     assert brief.fallbacks == ["tried"] and brief.note.startswith("tried: extractive")
 
 
@@ -75,9 +75,17 @@ def test_repeated_claims_are_repaired_and_inline_refs_stripped(ctx, settings) ->
     answer = brief_answer(intent=same, results=same, escalation_reason=same)
     brief = draft_brief(ctx, FakeModel(canned={"BriefOut": [answer]}), settings)
     assert brief.intent.text == "Customer asked for a manager"
-    assert brief.results.text.startswith("Customer since:")
+    assert brief.results.text.startswith("Customer:")
     assert brief.escalation_reason.text.startswith("escalation language")
     assert brief.fallbacks == ["results", "escalation_reason"] and "repeats another field" in brief.note
+
+
+def test_a_statement_reversing_its_evidence_falls_back(ctx, settings) -> None:
+    # E1: "... has failed three nights in a row. Finance cannot close the month." Every word is there; the
+    # meaning is reversed (the negation dropped), so the field falls back.
+    answer = brief_answer(intent=claim("Nightly export to S3 fixed so finance can close month", "E1"))
+    brief = draft_brief(ctx, FakeModel(canned={"BriefOut": [answer]}), settings)
+    assert brief.fallbacks == ["intent"] and "drops the negation" in brief.note
 
 
 def test_a_field_citing_the_wrong_side_falls_back(ctx, settings) -> None:
