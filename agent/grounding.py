@@ -261,7 +261,10 @@ def speaker_problems(text: str, sides: Sequence[str | None]) -> list[str]:
     absence = _ABSENCE.search(text)
     if absence:
         before = text[: absence.start()]
-        if _CUSTOMER_PARTY.search(before) and "customer" in sides:
+        after = text[absence.end():]
+        about_customer = _CUSTOMER_PARTY.search(before) or re.match(r"\s*(?:\w+\s+){0,2}(?:from|by)\s+(?:the\s+)?"
+                                                                   r"(?:customer|client|contact)", after, re.I)
+        if about_customer and "customer" in sides:
             problems.append("says the customer has not responded, citing a message the customer wrote")
     return problems
 
@@ -294,7 +297,7 @@ def minilm_grounder() -> Grounder:
 _PLACEHOLDER = re.compile(
     r"\[[^\]\n]{0,40}\]?|\{[^}\n]{0,40}\}?|<[^>\n]{0,40}>|\bX{3,}\b|\b(?:TBD|TODO|N/?A)\b|_{3,}|\.{4,}", re.I)
 _INTERNAL = re.compile(
-    r"\b(?:internal(?:ly)?|jira|slack|confluence|post-?mortem|root[- ]cause analysis|our engineers? (?:think|believe"
+    r"\b(?:weekly review|tagg(?:ed|ing) (?:it|this|the ticket)|internal(?:ly)?|jira|slack|confluence|post-?mortem|root[- ]cause analysis|our engineers? (?:think|believe"
     r"|suspect)|note to self|off the record|(?:tier|t)[123] escalation|swarm|risk score|red account|churn)\b", re.I)
 _PROMISE = re.compile(
     r"\b(?:refund\w*|credit(?:s|ed)?|compensat\w+|discount\w*|free of charge|waive\w*|reimburs\w+|guarantee\w*|"
@@ -304,7 +307,9 @@ _PROMISE = re.compile(
     rf"(?:{_MONTHS}) \d{{1,2}}|\d{{1,2}} (?:{_MONTHS})|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?)\b",
     re.I)
 _WRONG_SIDE = re.compile(
-    r"\b(?:the customer|your support team|your (?:engineers|engineering team) (?:are|is)|receive any updates from "
+    r"\b(?:(?:impact|affect|hurt|block|disrupt|delay|frustrat)\w*\s+(?:our|us)\b|our (?:users|operations|analysts|"
+    r"leadership|finance|website|pipeline|etl|dpo|ciso|soc)\b|we(?:'re| are) (?:experiencing|losing|seeing)|i would "
+    r"appreciate it if you|when you get a chance|the customer|your support team|your (?:engineers|engineering team) (?:are|is)|receive any updates from "
     r"(?:you|the customer)|we (?:have )?(?:reported|raised|opened|logged) (?:this|the) (?:ticket|issue|case) with "
     r"you|please (?:fix|resolve) (?:this|it|the issue)|we are (?:still )?waiting for (?:your|a) (?:fix|resolution)|"
     r"our users (?:cannot|can't|are unable)|as a customer)\b", re.I)
@@ -360,4 +365,69 @@ def update_problems(text: str, *, allowed: Sequence[str] = (), internal_texts: S
                  if m.group(1).lower() not in _DOUBLE_OK]
     leaked = _shingles(text) & set().union(*(_shingles(t) for t in internal_texts)) if internal_texts else set()
     problems += [f"quotes an internal note: {s!r}" for s in sorted(leaked)[:1]]
+    return problems
+
+
+# ---- what an update claims happened -------------------------------------------------------------------
+
+# "has been resolved", "we've fixed it", "implemented a fix", "works again": something is done.
+_DONE = re.compile(
+    r"\b(?:(?:has|have|had|is|are|was|were|been)|(?<=\w)'(?:ve|s))\s+(?:now\s+|already\s+|been\s+|successfully\s+|"
+    r"finally\s+|fully\s+)*(?:resolv|fix|solv|restor|complet|remov|refund|revers|void|reissu|deploy|implement|"
+    r"correct|clos|sort)(?!\w*ing\b)\w*|\b(?:implemented|deployed|shipped|applied|rolled out|found) (?:a|the) (?:fix|solution)\b|"
+    r"\b(?:is|are) (?:now )?(?:working (?:again|normally|fine|properly)|back to normal|back up)\b|"
+    r"\bworks (?:again|now)\b", re.I)
+# "once it is fixed", "to confirm that it has been resolved": a goal or a condition, not a claim.
+_NOT_YET = re.compile(r"\b(?:will|once|as soon as|until|ensure|ensuring|working to|to confirm|confirm that|if|when|"
+                      r"whether|expect|hope|aim)\b", re.I)
+# "great to hear that you've resolved it": the letter answers good news from the customer.
+_GOOD_NEWS = re.compile(r"\b(?:great|glad|good|happy|pleased|nice|relieved) to (?:hear|see|know|learn)\b|"
+                        r"congratulat\w*|\byou(?:'ve| have)?\s+(?:been able to\s+|managed to\s+|successfully\s+)?"
+                        r"(?:resolv|fix|solv|sort)\w*", re.I)
+_OUTCOME = re.compile(r"\b(?:works?|working|fixed|resolved|solved|sorted|all good|back to normal|did the trick)\b",
+                      re.I)
+_FIX = re.compile(r"\b(?:fix(?:ed)?|resolved|solved|restored|deployed|rolled (?:out|back)|corrected|reissued|voided|"
+                  r"refunded|re-?enabled|replaced|patched|released|recovered|merged|mapped|re-?ran|added|changed)\b",
+                  re.I)
+
+
+def _reports(text: str, pattern: re.Pattern[str]) -> bool:
+    """Does some sentence of `text` say `pattern` without denying it?"""
+    return any(pattern.search(p) and not _NEGATOR.search(p) for p in sentences(text))
+
+
+def update_claim_problems(text: str, *, customer: Sequence[str], support: Sequence[str],
+                          signals: Sequence[str] = ()) -> list[str]:
+    """What a customer update claims that the record does not support ([] when nothing).
+
+    `customer` and `support`: the texts of the case's customer messages and support replies, oldest first
+    (only the replies after the customer's latest message can report a fix the customer has not since
+    contradicted); `signals`: the risk signals' kinds, which are the team's own assessment, not news for
+    the customer. A claim that something is resolved, fixed or done needs such a reply that says so
+    and shares its words; good news from the customer ("great to hear you resolved it") needs the
+    customer's latest message to report it; a signal's name is an internal detail."""
+    problems: list[str] = []
+    latest_customer = customer[-1] if customer else ""
+    for sentence in sentences(text):
+        if _GOOD_NEWS.search(sentence) and not _reports(latest_customer, _OUTCOME):
+            problems.append(f"answers good news the customer never reported: {sentence[:80]!r}")
+            continue
+        done = _DONE.search(sentence)
+        if done and not _NOT_YET.search(sentence[: done.end()]) and not _NEGATOR.search(sentence):
+            words = content_words(sentence) - {_stem(w) for w in _FRAME}
+            # The customer confirming it ("the export works now") supports it as well as a reply reporting it.
+            sources = [r for r in support if _reports(r, _FIX)] + ([latest_customer] if _reports(latest_customer,
+                                                                                                   _OUTCOME) else [])
+            if not any(len(words & content_words(source)) >= 2 for source in sources):
+                problems.append(f"claims {done.group(0)!r}; no support reply since the customer's last message "
+                                "reports it")
+    for kind in signals:
+        words = [w for w in kind.lower().replace("_", " ").split() if len(w) > 2]
+        if not words:
+            continue
+        for sentence in sentences(text):
+            found = content_words(sentence)
+            if all(_stem(w) in found for w in words):
+                problems.append(f"internal risk signal {kind.replace('_', ' ')!r}")
+                break
     return problems
