@@ -86,6 +86,9 @@ def _said(prefix: str, found: tuple[str, CaseMessage] | None) -> Statement | Non
 NOT_KNOWN = "Not known from the record."
 
 
+_COURTESY = re.compile(r"^(?:thanks|thank you|many thanks|sorry|apologies|we apologi[sz]e)\b[^,.!]*[,.!]?\s*", re.I)
+
+
 def _reported(messages: list[CaseMessage]) -> tuple[str, CaseMessage] | None:
     """What support last reported doing: its best content sentence that is not a question ("Does that
     help?" asks, it reports nothing tried), else its best sentence."""
@@ -94,9 +97,13 @@ def _reported(messages: list[CaseMessage]) -> tuple[str, CaseMessage] | None:
     found = best_sentence([m for m in stated if m.text.strip()]) or best_sentence(messages)
     if found is None:  # nothing scores ("I've passed your request to our privacy team."): its first content
         for m in reversed(messages):
-            said = next((c for c in map(content, sentences(m.text)) if c), None)
+            said = [c for c in map(content, sentences(m.text)) if c]
+            # "Thanks for the details, Lucia." only thanks; "Thanks, I've passed your request to ..." says
+            # what was done once its courtesy is cut.
+            done = [rest for rest in (_COURTESY.sub("", c, count=1) for c in said) if len(rest.split()) >= 4]
+            said = [rest[0].upper() + rest[1:] for rest in done] or said
             if said:
-                return said, m
+                return said[0], m
     return found
 
 
