@@ -195,6 +195,12 @@ def test_statements_keeping_negation_and_hedges_pass(statement: str) -> None:
     assert Grounder().check(statement, [EXPORT, SOC]).supported
 
 
+def test_a_hedge_qualifies_only_its_own_clause() -> None:
+    cited = "We restarted the export worker and the backlog might take an hour to clear."
+    assert Grounder().check("Restarted the export worker", [cited]).supported
+    assert not Grounder().check("The backlog takes an hour to clear", [cited]).supported
+
+
 def test_a_negation_denies_only_its_own_clause() -> None:
     cited = "The sync job has been running since yesterday and nothing new arrives. Not urgent, but we'd like to know."
     assert Grounder().check("Not urgent, but we'd like to know", [cited]).supported
@@ -230,6 +236,8 @@ def test_who_speaks_in_a_brief_statement(text: str, sides: list, problem: str) -
 
 @pytest.mark.parametrize(("text", "sides"), [
     ("We restarted the export worker", ["agent"]),
+    ("Customer has had no update for 27 days", ["customer"]),  # the customer left without news
+    ("Customer says support has not responded", ["customer"]),
     ('Customer said: "we still have nothing from you"', ["customer"]),  # a quote keeps its speaker's "we"
     ("The customer has not responded since the fix", ["agent"]),
 ])
@@ -262,6 +270,7 @@ def test_update_claims_the_record_does_not_support(text: str, customer: list, su
 @pytest.mark.parametrize(("text", "customer", "support"), [
     ("We are working to resolve it as soon as possible.", COMPLAINT, []),  # a goal, not a claim
     ("We will confirm once the issue has been resolved.", COMPLAINT, []),
+    ("Our team is restoring the export and it's completely our priority.", COMPLAINT, []),  # no claim of done
     ("Billing has voided the duplicate charge.", COMPLAINT, ["Billing voided the duplicate charge today."]),
     ("Glad to hear the export works again.", ["Confirmed, the export works now."], []),
 ])
