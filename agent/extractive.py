@@ -257,6 +257,16 @@ def fixed_update_phrases(facts: UpdateFacts) -> list[str]:
     return [greeting(facts), next_update_sentence(facts), signature(facts), update_subject(facts)]
 
 
+def _who_works_on_it(ctx: CaseContext) -> str:
+    """Engineering is named only when the record shows it on the case (a ticket with engineering, an
+    engineering signal or reply): the update says nothing the record does not."""
+    record = " ".join([ctx.tickets_summary, *(s.kind for s in ctx.signals),
+                       *(m.text for m in ctx.messages if m.side != AuthorSide.customer)]).lower()
+    if "engineering" in record:
+        return "Our support and engineering teams are working on it together."
+    return "Our support team is working on it."
+
+
 def extractive_customer_update(
     ctx: CaseContext, redactions: dict[str, str], note: str, facts: UpdateFacts | None = None
 ) -> CustomerUpdate:
@@ -266,7 +276,7 @@ def extractive_customer_update(
     tickets = f" ({', '.join(facts.ticket_refs[:3])})" if facts.ticket_refs else ""
     middle = (
         f"Thank you for your patience on {_update_topic(ctx, facts)}{tickets}, and we are sorry this has taken "
-        "longer than it should. Our support and engineering teams are working on it together."
+        f"longer than it should. {_who_works_on_it(ctx)}"
     )
     return CustomerUpdate(
         source="extractive", note=note, redactions=redactions, subject=update_subject(facts),

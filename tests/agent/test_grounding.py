@@ -295,3 +295,17 @@ def test_a_model_update_claiming_an_unrecorded_fix_falls_back_and_says_why(tmp_p
     update = draft_customer_update(ctx, model, Settings(data_dir=tmp_path, llm_enabled=True),
                                    facts=update_facts_for(ctx))
     assert update.source == "extractive" and "no support reply" in update.note
+
+
+def test_the_extractive_update_names_engineering_only_when_the_record_does(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from agent.context import CaseContext, CaseMessage
+
+    at = datetime(2026, 3, 1, 9, tzinfo=UTC)
+    plain = CaseContext(account_id="a", account_name="A", tier="smb", arr=1, messages=[
+        CaseMessage(ref="message:1", side="customer", text="The nightly export fails again.", at=at)])
+    with_eng = plain.model_copy(update={"tickets_summary": "ticket:T-1 P2 open 'Export fails' (engineering: Ana)"})
+    off = Settings(data_dir=tmp_path, llm_enabled=False)
+    assert "Our support team is working on it." in draft_customer_update(plain, None, off).body
+    assert "engineering teams" in draft_customer_update(with_eng, None, off).body
