@@ -27,7 +27,15 @@ from agent.extractive import (
     fixed_update_phrases,
     update_subject,
 )
-from agent.grounding import Grounder, foreign_letters, instruction_like, promises, update_problems
+from agent.grounding import (
+    Grounder,
+    foreign_letters,
+    instruction_like,
+    promises,
+    speaker_problems,
+    update_claim_problems,
+    update_problems,
+)
 from agent.llm import ModelError, ModelPort, ModelUnavailable, Prompt
 from agent.outputs import (
     BRIEF_FIELDS,
@@ -362,6 +370,7 @@ def draft_brief(ctx: CaseContext, model: ModelPort | None, settings: Settings, *
             why = ("no valid citation" if not refs or len(text) < 2 else
                    "repeats another field" if text.casefold() in seen else
                    _wrong_side(name, refs, sides)
+                   or "; ".join(speaker_problems(text, [sides[r].value if r in sides else None for r in refs]))
                    or _grounded(grounder, text, _sided(name, refs, sides), texts, record))
             if why:
                 statements[name] = getattr(fallback, name)
@@ -441,6 +450,11 @@ def draft_customer_update(ctx: CaseContext, model: ModelPort | None, settings: S
     grounder = grounder or Grounder()
     allowed, texts = red.allowed_refs, evidence_texts(red)
     internal = [m.text for m in ctx.messages if m.side == AuthorSide.internal]
+    # What the update may claim happened: the customer's words, and support's replies after the latest of them.
+    customer = [m.text for m in ctx.messages if m.side == AuthorSide.customer]
+    last_customer = max((m.at for m in ctx.messages if m.side == AuthorSide.customer), default=None)
+    replies = [m.text for m in ctx.messages if m.side == AuthorSide.agent and (last_customer is None or m.at > last_customer)]
+    kinds = [s.kind for s in ctx.signals]
 
     def convert(out: BaseModel) -> CustomerUpdate | None:
         refs = cat.resolve(out.refs, allowed)  # type: ignore[attr-defined]
@@ -450,6 +464,7 @@ def draft_customer_update(ctx: CaseContext, model: ModelPort | None, settings: S
         # Drift into another script is judged on all the model wrote, also the part cut off above.
         problems = (update_problems(middle, internal_texts=internal) + foreign_letters(raw, texts.values())
                     + instruction_like(middle))
+        problems += update_claim_problems(middle, customer=customer, support=replies, signals=kinds)
         problems += grounder.unsupported_anchors(middle, [*texts.values(), restore(" ".join(texts.values()), mapping),
                                                           _record(red), facts.topic])
         if not refs:

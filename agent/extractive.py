@@ -8,7 +8,15 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from agent.brief_select import MAX_WORDS, best_sentence, clip, driving_ticket, evidence_quotes
+from agent.brief_select import (
+    MAX_WORDS,
+    best_sentence,
+    clip,
+    content,
+    driving_ticket,
+    evidence_quotes,
+    sentences,
+)
 from agent.context import CaseContext, CaseMessage, ResolutionEvidence, UpdateFacts
 from agent.outputs import Brief, CustomerUpdate, KnowledgeDraft, NextAction, NextActions, Statement
 from core.models import AuthorSide, RiskSignal, Role
@@ -48,7 +56,12 @@ _SCORE_NOTE = re.compile(r"\s*\[[^\]]*\bpts\b[^\]]*\]")
 
 def _signal_phrase(signal: RiskSignal) -> str:
     detail = _SCORE_NOTE.sub("", signal.detail).strip()
-    return f"{signal.kind.replace('_', ' ')}" + (f" ({first_sentence(detail, 80)})" if detail else "")
+    # "kind: detail", as the case block lists a signal: the kind's own words ("engineering no update") and
+    # the detail's ("With engineering 8 days") each read against the record that states them.
+    kind = signal.kind.replace("_", " ")
+    if detail.lower().startswith(kind.lower()):  # "compliance terms: compliance terms (security): ..."
+        return clip(detail, 14)
+    return kind + (f": {clip(first_sentence(detail, 200), 12)}" if detail else "")
 
 
 def _ticket_line(ctx: CaseContext, ticket_id: str | None) -> str:
@@ -67,8 +80,57 @@ def _said(prefix: str, found: tuple[str, CaseMessage] | None) -> Statement | Non
     return Statement(text=f'{prefix}: "{clip(sentence, MAX_WORDS - len(prefix.split()))}"', citations=[message.ref])
 
 
+# A field the record cannot fill says so and claims nothing: "no support reply" or "no reaction since" is
+# true of the recent window, but no message it could cite says it (issue 13: every statement in the inbox
+# must be borne out by what it cites).
+NOT_KNOWN = "Not known from the record."
+
+
+_COURTESY = re.compile(r"^(?:thanks|thank you|many thanks|sorry|apologies|we apologi[sz]e)\b[^,.!]*[,.!]?\s*", re.I)
+
+
+def _reported(messages: list[CaseMessage]) -> tuple[str, CaseMessage] | None:
+    """What support last reported doing: its best content sentence that is not a question ("Does that
+    help?" asks, it reports nothing tried), else its best sentence."""
+    stated = [m.model_copy(update={"text": " ".join(s for s in sentences(m.text) if not s.rstrip().endswith("?"))})
+              for m in messages]
+    found = best_sentence([m for m in stated if m.text.strip()]) or best_sentence(messages)
+    if found is None:  # nothing scores ("I've passed your request to our privacy team."): its first content
+        for m in reversed(messages):
+            said = [c for c in map(content, sentences(m.text)) if c]
+            # "Thanks for the details, Lucia." only thanks; "Thanks, I've passed your request to ..." says
+            # what was done once its courtesy is cut.
+            done = [rest for rest in (_COURTESY.sub("", c, count=1) for c in said) if len(rest.split()) >= 4]
+            said = [rest[0].upper() + rest[1:] for rest in done] or said
+            if said:
+                return said[0], m
+    return found
+
+
+def _status(ctx: CaseContext, ticket_id: str | None, anchors: list[str]) -> Statement:
+    """Risk band, the driving ticket's line and the renewal, citing the records that state them: the ticket's
+    record for its line, a renewal signal's evidence for the renewal (left out when no evidence states it)."""
+    parts, refs = [], []
+    if ctx.band:
+        parts.append(f"{ctx.band} risk" + (f" {ctx.score:.0f}" if ctx.score is not None else ""))
+    ticket_line = _ticket_line(ctx, ticket_id)
+    if ticket_line:
+        parts.append(ticket_line)
+        ticket_ref = f"ticket:{ticket_id}"
+        if ticket_id and ticket_ref in ctx.allowed_refs:
+            refs.append(ticket_ref)
+    renewal = [s for s in top_signals(ctx, len(ctx.signals)) if "renew" in f"{s.kind} {s.detail}".lower()]
+    if ctx.renewal_days is not None and renewal:
+        parts.append(f"renewal in {ctx.renewal_days} days")  # the case header's own words
+        refs.append(renewal[0].evidence[0].ref)
+    refs = list(dict.fromkeys(refs)) or anchors[:2]
+    return Statement(text=clip(("; ".join(parts) or "Open Red case") + "."), citations=refs)
+
+
 def extractive_brief(ctx: CaseContext, redactions: dict[str, str], note: str) -> Brief:
-    """Five cited fields from the ticket that drives the risk, quoting only sentences that carry content."""
+    """Five cited fields from the ticket that drives the risk, quoting only sentences that carry content.
+    Each says who wrote what it quotes ("Customer:", "Support:") and nothing the quote does not; a field
+    the record cannot fill is "not known from the record"."""
     anchors = _anchor_refs(ctx)
     ticket_id = driving_ticket(ctx)
     on_ticket = [m for m in ctx.messages if ticket_id is None or m.ticket_id in (ticket_id, None)] or ctx.messages
@@ -83,30 +145,23 @@ def extractive_brief(ctx: CaseContext, redactions: dict[str, str], note: str) ->
         intent = Statement(text=f'Customer: "{clip(quotes[0][0], MAX_WORDS - 1)}"', citations=[quotes[0][1]])
     if intent is None:
         intent = Statement(text=clip(f"Risk raised by {_signal_phrase(top_signals(ctx)[0])}.")
-                           if ctx.signals else "No customer request on record.", citations=anchors[:1])
+                           if ctx.signals else NOT_KNOWN, citations=anchors[:1])
     last_support = support[-1] if support else None
-    tried = _said("Latest support action", best_sentence(support[-2:])) if support else None
-    tried = tried or Statement(text="No support reply is on record in the recent messages.", citations=anchors[:1])
-    later = [m for m in customer if last_support is None or m.at > last_support.at]
-    results = _said("Customer since", best_sentence(later[-2:])) if last_support and later else None
-    if results is None:
-        # No reaction since the last support action (or none on this ticket): quote the customer's latest
-        # content instead of asserting an absence that no cited message can show.
-        anywhere = customer or [m for m in ctx.messages if m.side == AuthorSide.customer]
-        results = _said("Customer (no reaction since)", best_sentence(anywhere[-2:])) if anywhere else None
-    if results is None:
-        results = Statement(text="No customer reaction since the last support action." if customer
-                            else "No customer message in the recent window.",
-                            citations=[customer[-1].ref] if customer else anchors[:1])
-    parts = []
-    if ctx.band:
-        parts.append(f"{ctx.band} risk" + (f" {ctx.score:.0f}" if ctx.score is not None else ""))
-    ticket_line = _ticket_line(ctx, ticket_id)
-    if ticket_line:
-        parts.append(ticket_line)
-    if ctx.renewal_days is not None:
-        parts.append(f"renews in {ctx.renewal_days} days")
-    status = Statement(text=clip(("; ".join(parts) or "Open Red case") + "."), citations=anchors[:2])
+    tried = _said("Support", _reported(support[-2:])) if support else None
+    if tried is None:
+        # No support message on the ticket: a missed SLA is the record of what was (not) done, in its words.
+        breaches = [(q, ref) for q, ref in evidence_quotes(ctx, ticket_id) if ref.startswith("sla_event:")]
+        tried = (Statement(text=f'SLA event: "{clip(breaches[0][0], MAX_WORDS - 2)}"', citations=[breaches[0][1]])
+                 if breaches else Statement(text=NOT_KNOWN, citations=anchors[:1]))
+    intent_refs = set(intent.citations)
+    if last_support is not None:
+        later = [m for m in customer if m.at > last_support.at]
+    else:  # nothing tried: what the customer said after the ask
+        later = [m for m in customer if m.ref not in intent_refs]
+    results = _said("Customer", best_sentence(later[-2:])) if later else None
+    # No customer message after support's last one: the absence is not something a message can show.
+    results = results or Statement(text=NOT_KNOWN, citations=[last_support.ref] if last_support else anchors[:1])
+    status = _status(ctx, ticket_id, anchors)
     signals = top_signals(ctx)
     if signals:
         reason = Statement(text=clip("; ".join(_signal_phrase(s) for s in signals) + "."),
@@ -202,6 +257,16 @@ def fixed_update_phrases(facts: UpdateFacts) -> list[str]:
     return [greeting(facts), next_update_sentence(facts), signature(facts), update_subject(facts)]
 
 
+def _who_works_on_it(ctx: CaseContext) -> str:
+    """Engineering is named only when the record shows it on the case (a ticket with engineering, an
+    engineering signal or reply): the update says nothing the record does not."""
+    record = " ".join([ctx.tickets_summary, *(s.kind for s in ctx.signals),
+                       *(m.text for m in ctx.messages if m.side != AuthorSide.customer)]).lower()
+    if "engineering" in record:
+        return "Our support and engineering teams are working on it together."
+    return "Our support team is working on it."
+
+
 def extractive_customer_update(
     ctx: CaseContext, redactions: dict[str, str], note: str, facts: UpdateFacts | None = None
 ) -> CustomerUpdate:
@@ -211,7 +276,7 @@ def extractive_customer_update(
     tickets = f" ({', '.join(facts.ticket_refs[:3])})" if facts.ticket_refs else ""
     middle = (
         f"Thank you for your patience on {_update_topic(ctx, facts)}{tickets}, and we are sorry this has taken "
-        "longer than it should. Our support and engineering teams are working on it together."
+        f"longer than it should. {_who_works_on_it(ctx)}"
     )
     return CustomerUpdate(
         source="extractive", note=note, redactions=redactions, subject=update_subject(facts),

@@ -138,11 +138,15 @@ class Grounder:
         support = " ".join([*cited, record])
         haystack = _norm(support)
         reasons = [f"'{a}' is not in the cited evidence" for a in anchors(statement) if not _contains(haystack, a)]
+        subject = _subject_name(statement)
+        if subject and not _contains(haystack, subject):
+            reasons.append(f"'{subject}', who the statement is about, is not in the cited evidence")
         words = content_words(statement) - {_stem(w) for w in _FRAME}
         known = content_words(support)
         coverage = len(words & known) / len(words) if words else 1.0
         if coverage < self.min_coverage:
             reasons.append(f"only {coverage:.0%} of its words are in the cited evidence")
+        reasons += meaning_problems(statement, cited) + absence_problems(statement, cited)
         similarity = self._similarity(statement, cited) if self.encoder is not None else None
         if similarity is not None and similarity < self.min_similarity:
             reasons.append(f"its meaning is far from the cited evidence (similarity {similarity:.2f})")
@@ -171,6 +175,122 @@ class Grounder:
         return np.stack([self._cache[t] for t in texts])
 
 
+# ---- meaning the words alone miss: negation, certainty, who speaks ----------------------------------
+
+_NEGATOR = re.compile(r"\b(?:not|no|never|none|nothing|nobody|neither|nor|cannot|unable|without|yet to)\b|n't\b",
+                      re.I)
+# Words that make a sentence a suspicion rather than a fact ("what looks like unauthorized access").
+_HEDGE = re.compile(r"\b(?:looks? like|seems?|seemingly|appears? to|apparently|might|may (?:be|have)|maybe|"
+                    r"possibl[ey]|probabl[ey]|suspect\w*|(?:un)?likely|unconfirmed|if (?:this|it) (?:was|is|were))\b",
+                    re.I)
+_CLAUSE = re.compile(r"(?<=[.!?;,:])\s+|\s+(?:and|but|while|whereas|although)\s+")
+_NEG_SCOPE = 4  # words after a negator that it denies ("no customer update for ...")
+
+
+def _negated_words(sentence: str) -> set[str]:
+    """Stems a negator in `sentence` denies: the few words after each "not", "no", "never", "n't"."""
+    denied: set[str] = set()
+    for clause in _CLAUSE.split(sentence):  # "Not urgent, but we'd like ..." denies "urgent" only
+        tokens = re.findall(r"[A-Za-z0-9']+", clause)
+        for i, token in enumerate(tokens):
+            if _NEGATOR.fullmatch(token) or token.lower().endswith("n't"):
+                denied |= content_words(" ".join(tokens[i + 1 : i + 1 + _NEG_SCOPE]))
+    return denied
+
+
+def meaning_problems(statement: str, cited: Iterable[str]) -> list[str]:
+    """Each clause of `statement` against the cited sentence that carries most of its words: a clause that
+    denies what that sentence does not deny (or asserts what it denies), or states as fact what it only
+    suspects, is not supported however many words they share."""
+    parts = [s for text in cited for s in sentences(text)]
+    frame = {_stem(w) for w in _FRAME}
+    problems: list[str] = []
+    for clause in _CLAUSE.split(statement):
+        words = content_words(clause) - frame
+        if not words or not parts:
+            continue
+        shared, best = max(((words & content_words(p), p) for p in parts), key=lambda sp: len(sp[0]))
+        if not shared or len(shared) < min(2, len(words)):
+            continue
+        short = " ".join(clause.split()[:8])
+        if _NEGATOR.search(clause):
+            if not _NEGATOR.search(best):
+                problems.append(f"'{short}' denies what the cited sentence does not deny")
+        elif shared & _negated_words(best):
+            problems.append(f"'{short}' drops the negation of the cited sentence")
+        # The hedge must qualify the clause carrying the words ("we restarted it; it might take an hour"
+        # hedges the hour, not the restart).
+        carrier = max(_CLAUSE.split(best), key=lambda c: len(shared & content_words(c)))
+        hedge = _HEDGE.search(carrier)
+        if hedge and not _HEDGE.search(clause) and not _NEGATOR.search(clause):
+            problems.append(f"'{short}' states as fact what the cited sentence only suspects ({hedge.group(0)!r})")
+    return problems
+
+
+def _subject_name(statement: str) -> str:
+    """The capitalised word a statement starts with when it reads as a name ("Julia engaged ..."): the
+    anchors skip a sentence's first word, but a note's first word is who it says acted."""
+    m = re.match(r"\s*([A-Z][a-z]{2,})(?:\s+[A-Z][a-z]+)?\s+(?:has|had|have|is|was|did|does|will|[a-z]+ed)\b", statement)
+    if not m:
+        return ""
+    word = m.group(1)
+    low = word.lower()
+    return "" if low in _STOP or low in _FRAME or low in _COMMON or low in _PARTIES else word
+
+
+_FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Ww]e're|[Ww]e've|[Oo]urs?|us|I|I'm|I've|[Mm]y|me)\b")
+_PARTIES = frozenset("customer customers client clients support team agent agents engineering engineer engineers "
+                     "billing security compliance the they their we our".split())
+_ABSENCE = re.compile(
+    r"\b(?:has|have|had|did|does|do|is|was)\s*(?:not|n't|never)\s+(?:yet\s+|been\s+)?(?:respond|repl|answer|hear|"
+    r"heard|acknowledg|follow|reach|got|gotten|receiv|provid|sen[dt]|updat|comment|confirm)\w*|\b(?:no|without)\s+"
+    r"(?:\w+\s+)?(?:reply|replies|response|responses|answer|answers|update|updates|word|news|feedback|"
+    r"acknowledge?ment)\b|\b(?:silent|went quiet|gone quiet|unanswered|ignored|ghost\w*)\b|"
+    r"\byet to (?:respond|reply|answer|hear|confirm)\w*", re.I)
+# The customer as the silent party ("the customer has not replied", "no reply from the customer"), not as
+# the one left without news ("the customer has had no update"): at most one word between party and verb,
+# so "the customer says support has not responded" is about support.
+_PARTY = r"(?:customer|client|contact)s?"
+_SILENT_CUSTOMER = re.compile(
+    rf"\b{_PARTY}(?:\s+\w+)?\s+(?:has|have|had|did|does|is|was)\s*(?:not|n't|never)\s+(?:yet\s+)?(?:respond|repl|"
+    rf"answer|acknowledg|confirm|follow|got back|come back|reach|return)\w*|\b(?:no|without(?: a| any)?)\s+(?:reply|"
+    rf"replies|response|responses|answer|acknowledge?ment|word)\s+(?:back\s+)?from\s+(?:the\s+)?{_PARTY}|"
+    rf"\b{_PARTY}(?:\s+\w+)?\s+(?:is|was|has been|went|has gone)\s+(?:silent|quiet|unresponsive)|"
+    rf"\b{_PARTY}(?:\s+\w+)?\s+(?:is|has)\s+yet to (?:respond|reply|answer)", re.I)
+
+
+def speaker_problems(text: str, sides: Sequence[str | None]) -> list[str]:
+    """Who says and who did what in a brief statement, by the sides of the messages it rests on (`sides`:
+    "customer", "agent" or "internal" per cited message, None for a record). The brief speaks for the
+    support team: a "we"/"our" resting on no support message is the customer's "our" copied over; a claim
+    that the customer has not responded cannot rest on a message the customer wrote; a claim that someone
+    has not responded must rest on a cited sentence that says so of them."""
+    problems: list[str] = []
+    support = [s for s in sides if s is not None and s != "customer"]
+    pronoun = _FIRST_PERSON.search(_QUOTED.sub(" ", text))  # a quote keeps its speaker's "we"
+    if pronoun and not support:
+        problems.append(f"speaks as {pronoun.group(0)!r} but cites no support message (the customer's words)")
+    if _SILENT_CUSTOMER.search(text) and "customer" in sides:
+        problems.append("says the customer has not responded, citing a message the customer wrote")
+    return problems
+
+
+def absence_problems(text: str, cited: Iterable[str]) -> list[str]:
+    """A claim that a named person has not responded needs a cited sentence that denies something of them."""
+    absence = _ABSENCE.search(text)
+    if not absence:
+        return []
+    names = [n for n in re.findall(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*", text[: absence.start()])
+             if n.lower() not in _STOP and n.lower() not in _PARTIES and n.lower() not in _FRAME]
+    if not names:
+        return []
+    denying = [p for t in cited for p in sentences(t) if _NEGATOR.search(p) or _ABSENCE.search(p)]
+    name = names[-1]
+    if any(_contains(_norm(p), name) for p in denying):
+        return []
+    return [f"says {name} has not responded; no cited sentence says that of {name}"]
+
+
 def minilm_grounder() -> Grounder:
     """The product's grounder: the shipped MiniLM ONNX encoder (offline, ~22 MB, loaded once)."""
     from agent.sentiment.embeddings import MiniLMEncoder
@@ -183,7 +303,7 @@ def minilm_grounder() -> Grounder:
 _PLACEHOLDER = re.compile(
     r"\[[^\]\n]{0,40}\]?|\{[^}\n]{0,40}\}?|<[^>\n]{0,40}>|\bX{3,}\b|\b(?:TBD|TODO|N/?A)\b|_{3,}|\.{4,}", re.I)
 _INTERNAL = re.compile(
-    r"\b(?:internal(?:ly)?|jira|slack|confluence|post-?mortem|root[- ]cause analysis|our engineers? (?:think|believe"
+    r"\b(?:weekly review|tagg(?:ed|ing) (?:it|this|the ticket)|internal(?:ly)?|jira|slack|confluence|post-?mortem|root[- ]cause analysis|our engineers? (?:think|believe"
     r"|suspect)|note to self|off the record|(?:tier|t)[123] escalation|swarm|risk score|red account|churn)\b", re.I)
 _PROMISE = re.compile(
     r"\b(?:refund\w*|credit(?:s|ed)?|compensat\w+|discount\w*|free of charge|waive\w*|reimburs\w+|guarantee\w*|"
@@ -193,7 +313,9 @@ _PROMISE = re.compile(
     rf"(?:{_MONTHS}) \d{{1,2}}|\d{{1,2}} (?:{_MONTHS})|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?)\b",
     re.I)
 _WRONG_SIDE = re.compile(
-    r"\b(?:the customer|your support team|your (?:engineers|engineering team) (?:are|is)|receive any updates from "
+    r"\b(?:(?:impact|affect|hurt|block|disrupt|delay|frustrat)\w*\s+(?:our|us)\b|our (?:users|operations|analysts|"
+    r"leadership|finance|website|pipeline|etl|dpo|ciso|soc)\b|we(?:'re| are) (?:experiencing|losing|seeing)|i would "
+    r"appreciate it if you|when you get a chance|the customer|your support team|your (?:engineers|engineering team) (?:are|is)|receive any updates from "
     r"(?:you|the customer)|we (?:have )?(?:reported|raised|opened|logged) (?:this|the) (?:ticket|issue|case) with "
     r"you|please (?:fix|resolve) (?:this|it|the issue)|we are (?:still )?waiting for (?:your|a) (?:fix|resolution)|"
     r"our users (?:cannot|can't|are unable)|as a customer)\b", re.I)
@@ -249,4 +371,69 @@ def update_problems(text: str, *, allowed: Sequence[str] = (), internal_texts: S
                  if m.group(1).lower() not in _DOUBLE_OK]
     leaked = _shingles(text) & set().union(*(_shingles(t) for t in internal_texts)) if internal_texts else set()
     problems += [f"quotes an internal note: {s!r}" for s in sorted(leaked)[:1]]
+    return problems
+
+
+# ---- what an update claims happened -------------------------------------------------------------------
+
+# "has been resolved", "we've fixed it", "implemented a fix", "works again": something is done.
+_DONE = re.compile(
+    r"\b(?:(?:has|have|had|is|are|was|were|been)|(?<=\w)'(?:ve|s))\s+(?:now\s+|already\s+|been\s+|successfully\s+|"
+    r"finally\s+|fully\s+)*(?:resolv|fix|solv|restor|complet|remov|refund|revers|void|reissu|deploy|implement|"
+    r"correct|clos|sort)(?!\w*(?:ing|ly)\b)\w*|\b(?:implemented|deployed|shipped|applied|rolled out|found) (?:a|the) (?:fix|solution)\b|"
+    r"\b(?:is|are) (?:now )?(?:working (?:again|normally|fine|properly)|back to normal|back up)\b|"
+    r"\bworks (?:again|now)\b", re.I)
+# "once it is fixed", "to confirm that it has been resolved": a goal or a condition, not a claim.
+_NOT_YET = re.compile(r"\b(?:will|once|as soon as|until|ensure|ensuring|working to|to confirm|confirm that|if|when|"
+                      r"whether|expect|hope|aim)\b", re.I)
+# "great to hear that you've resolved it": the letter answers good news from the customer.
+_GOOD_NEWS = re.compile(r"\b(?:great|glad|good|happy|pleased|nice|relieved) to (?:hear|see|know|learn)\b|"
+                        r"congratulat\w*|\byou(?:'ve| have)?\s+(?:been able to\s+|managed to\s+|successfully\s+)?"
+                        r"(?:resolv|fix|solv|sort)\w*", re.I)
+_OUTCOME = re.compile(r"\b(?:works?|working|fixed|resolved|solved|sorted|all good|back to normal|did the trick)\b",
+                      re.I)
+_FIX = re.compile(r"\b(?:fix(?:ed)?|resolved|solved|restored|deployed|rolled (?:out|back)|corrected|reissued|voided|"
+                  r"refunded|re-?enabled|replaced|patched|released|recovered|merged|mapped|re-?ran|added|changed)\b",
+                  re.I)
+
+
+def _reports(text: str, pattern: re.Pattern[str]) -> bool:
+    """Does some sentence of `text` say `pattern` without denying it?"""
+    return any(pattern.search(p) and not _NEGATOR.search(p) for p in sentences(text))
+
+
+def update_claim_problems(text: str, *, customer: Sequence[str], support: Sequence[str],
+                          signals: Sequence[str] = ()) -> list[str]:
+    """What a customer update claims that the record does not support ([] when nothing).
+
+    `customer` and `support`: the texts of the case's customer messages and support replies, oldest first
+    (only the replies after the customer's latest message can report a fix the customer has not since
+    contradicted); `signals`: the risk signals' kinds, which are the team's own assessment, not news for
+    the customer. A claim that something is resolved, fixed or done needs such a reply that says so
+    and shares its words; good news from the customer ("great to hear you resolved it") needs the
+    customer's latest message to report it; a signal's name is an internal detail."""
+    problems: list[str] = []
+    latest_customer = customer[-1] if customer else ""
+    for sentence in sentences(text):
+        if _GOOD_NEWS.search(sentence) and not _reports(latest_customer, _OUTCOME):
+            problems.append(f"answers good news the customer never reported: {sentence[:80]!r}")
+            continue
+        done = _DONE.search(sentence)
+        if done and not _NOT_YET.search(sentence[: done.end()]) and not _NEGATOR.search(sentence):
+            words = content_words(sentence) - {_stem(w) for w in _FRAME}
+            # The customer confirming it ("the export works now") supports it as well as a reply reporting it.
+            sources = [r for r in support if _reports(r, _FIX)] + ([latest_customer] if _reports(latest_customer,
+                                                                                                   _OUTCOME) else [])
+            if not any(len(words & content_words(source)) >= 2 for source in sources):
+                problems.append(f"claims {done.group(0)!r}; no support reply since the customer's last message "
+                                "reports it")
+    for kind in signals:
+        words = [w for w in kind.lower().replace("_", " ").split() if len(w) > 2]
+        if not words:
+            continue
+        for sentence in sentences(text):
+            found = content_words(sentence)
+            if all(_stem(w) in found for w in words):
+                problems.append(f"internal risk signal {kind.replace('_', ' ')!r}")
+                break
     return problems

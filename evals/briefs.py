@@ -6,6 +6,11 @@ given (ticket summary, band, score, renewal, signal names and details); the draf
 (`FRAME`) are left out of the count. *Strictly grounded* counts
 only the cited evidence's own words. A brief is *complete* when intent, tried, results, status and
 escalation reason are all present, non-empty and cite at least one valid evidence id.
+
+A field that says it is "not known from the record" (`agent.extractive.NOT_KNOWN`: the drafter found no
+message that states it) makes no claim: it is counted apart (`not_known`) and left out of the
+faithfulness shares, which measure the claims a brief makes; `faithfulness_all_fields` counts it as
+unfaithful, for comparison.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from agent.context import CaseContext
+from agent.extractive import NOT_KNOWN
 from agent.outputs import BRIEF_FIELDS, Brief
 
 SUPPORT_SHARE = 0.8
@@ -24,7 +30,7 @@ _STOP = frozenset(
     "these those our your their we you they i me my he she his her them us not no yes so if then than there here "
     "do does did can could will would should may might just also very into over since about".split()
 )
-# The drafters' own framing words ("Latest support action: ...", "Customer asks: ..."): they state which
+# The drafters' own framing words ("Support: ...", "Customer asks: ..."): they state which
 # field a statement fills, not a fact about the case, so they are not checked against evidence.
 FRAME = frozenset(
     "customer asks latest support action reply record recent messages window reaction risk raised score "
@@ -70,7 +76,7 @@ def judge(brief: Brief, ctx: CaseContext) -> dict[str, Any]:
         strict_share = len(content & cited) / len(content) if content else 0.0
         share = len(content & (cited | record)) / len(content) if content else 0.0
         verdicts[name] = {"present": bool(st.text.strip()), "valid_citations": valid,
-                          "faithful": valid and share >= SUPPORT_SHARE,
+                          "faithful": valid and share >= SUPPORT_SHARE, "not_known": st.text.strip() == NOT_KNOWN,
                           "strict": valid and strict_share >= SUPPORT_SHARE, "support_share": round(share, 3)}
     complete = all(v["present"] and v["valid_citations"] for v in verdicts.values())
     return {"source": brief.source, "complete": complete, "statements": verdicts}
@@ -78,15 +84,19 @@ def judge(brief: Brief, ctx: CaseContext) -> dict[str, Any]:
 
 def brief_metrics(cases: Iterable[CaseContext], draft: Callable[[CaseContext], Brief]) -> dict[str, Any]:
     judged = [judge(draft(ctx), ctx) | {"account_id": ctx.account_id} for ctx in cases]
-    statements = [v for j in judged for v in j["statements"].values()]
+    fields = [v for j in judged for v in j["statements"].values()]
+    statements = [v for v in fields if not v.get("not_known")]  # the claims
     n = len(statements)
     return {
         "briefs": len(judged),
         "sources": sorted({j["source"] for j in judged}),
         "faithfulness": round(sum(v["faithful"] for v in statements) / n, 4) if n else None,
+        "faithfulness_all_fields": round(sum(v["faithful"] for v in fields) / len(fields), 4) if fields else None,
+        "not_known": len(fields) - n, "fields": len(fields),
         "strict_grounding": round(sum(v["strict"] for v in statements) / n, 4) if n else None,
-        "valid_citations": round(sum(v["valid_citations"] for v in statements) / n, 4) if n else None,
+        "valid_citations": round(sum(v["valid_citations"] for v in fields) / len(fields), 4) if fields else None,
         "completeness": round(sum(j["complete"] for j in judged) / len(judged), 4) if judged else None,
         "unfaithful": [{"account_id": j["account_id"], "field": f, "support_share": v.get("support_share")}
-                       for j in judged for f, v in j["statements"].items() if not v["faithful"]][:20],
+                       for j in judged for f, v in j["statements"].items()
+                       if not v["faithful"] and not v.get("not_known")][:20],
     }

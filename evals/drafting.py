@@ -127,7 +127,7 @@ def replay_draft(kind: str, case: Any, grounder: Any, tmp: Path) -> Any:
 
 def _judged(kind: str, out: Any, case: Any) -> tuple[list[dict[str, Any]], list[str]]:
     """(model statements with the judge's verdict, texts shown to the reviewer) of one replayed draft."""
-    from agent.extractive import SOLUTION_UNKNOWN
+    from agent.extractive import NOT_KNOWN, SOLUTION_UNKNOWN
     from evals.faithfulness import judge_statement, shown_for
 
     shown = shown_for(case.ctx)
@@ -147,6 +147,9 @@ def _judged(kind: str, out: Any, case: Any) -> tuple[list[dict[str, Any]], list[
             texts.append(st.text)
             if out.source == "model" and name not in out.fallbacks:
                 add(name, st.text, shown.cited(st.citations))
+            elif st.text.strip() == NOT_KNOWN:  # a field left unknown claims nothing: counted apart
+                rows.append({"case": case.ctx.account_id, "draft": kind, "field": name, "text": st.text,
+                             "faithful": None, "reasons": [], "check": "not_known"})
             else:  # the extractive statement that stands in the inbox instead
                 add(name, st.text, shown.cited(st.citations), "extractive")
     elif kind == "next_actions":
@@ -272,6 +275,10 @@ def replay_report(cases: list[Any] | None = None) -> dict[str, Any]:
                                 for r in judged if not r["faithful"]][:12],
         "extractive_brief_statements_judged": len(extractive),
         "extractive_brief_faithfulness": share(extractive),
+        "brief_fields_not_known": sum(r["check"] == "not_known" for r in statements),
+        # The same share with every "not known" field counted as unfaithful (the strictest reading).
+        "extractive_brief_faithfulness_all_fields": share(
+            [r | {"faithful": bool(r["faithful"])} for r in statements if r["check"] in ("extractive", "not_known")]),
         "extractive_unfaithful_examples": [{k: r[k] for k in ("case", "field", "text", "reasons")}
                                            for r in extractive if not r["faithful"]][:6],
         "specifics_supported": share(specifics), "specifics_judged": len(specifics),

@@ -69,6 +69,9 @@ def headline(report: dict[str, Any]) -> dict[str, float | None]:
         "routing.role_micro_recall": _get(report, "routing", "role_micro_recall"),
         "briefs.faithfulness": _get(report, "briefs", "generated_cases", "faithfulness"),
         "briefs.completeness": _get(report, "briefs", "generated_cases", "completeness"),
+        # The same briefs with every "not known from the record" field counted as unfaithful, and how many.
+        "briefs.faithfulness_all_fields": _get(report, "briefs", "generated_cases", "faithfulness_all_fields"),
+        "briefs.not_known": _get(report, "briefs", "generated_cases", "not_known"),
         "realworld.servicenow_auc_before": _get(report, *sn, "product_before", "auc"),
         "realworld.servicenow_auc": _get(report, *sn, "product_after", "auc"),
         "realworld.servicenow_best_baseline_auc": _get(report, *sn, "best_baseline_auc"),

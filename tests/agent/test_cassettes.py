@@ -102,7 +102,19 @@ def test_recorded_updates_can_be_sent(account_id: str, tmp_path: Path) -> None:
         assert any(ref in shown.subject for ref in case.facts.ticket_refs)
     assert not re.search(r"refund|credit|the customer|internal", shown.body, re.I), shown.body
     assert not re.search(r"\b(\w+) \1\b", shown.body, re.I), shown.body  # "I I am"
+    # Good news or a fix the customer never reported (the test's own phrases, not the checker's).
+    assert not re.search(r"great to hear|glad to hear|congratulat|you(?:'ve| have)(?: been able to)? resolved",
+                         shown.body, re.I), shown.body
     assert set(update.citations) <= case.ctx.allowed_refs
+
+
+def test_the_recorded_update_thanking_hooli_for_resolving_the_charge_falls_back(tmp_path: Path) -> None:
+    """The model wrote "It's great to hear that you've been able to resolve the duplicate charge issue" to a
+    customer whose last message says "It has been 10 days and no refund": the extractive update goes
+    instead, and the note says why."""
+    update: CustomerUpdate = replay("customer_update", "acc-hooli", tmp_path)
+    assert update.source == "extractive" and "good news the customer never reported" in update.note
+    assert "resolve" not in update.body
 
 
 @pytest.mark.parametrize("account_id", _recorded("knowledge"))

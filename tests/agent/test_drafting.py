@@ -36,7 +36,7 @@ def claim(text: str, *refs: str) -> dict:
 
 def brief_answer(**overrides: dict) -> dict:
     answer = {
-        "intent": claim("Nightly export to S3 fixed so finance can close month", "E1"),
+        "intent": claim("Nightly export to S3 failed, finance cannot close month", "E1"),
         "tried": claim("Export worker restarted, tonight's run monitored", "E2"),
         "results": claim("Failed again last night", "E3"),
         "status": claim("Open 9 days, reopened", "E4"),
@@ -66,7 +66,7 @@ def test_unknown_citations_are_dropped_and_empty_statements_repaired(ctx, settin
     brief = draft_brief(ctx, fake, settings)
     assert brief.source == "model"
     assert brief.results.citations == ["message:acme-3"]
-    assert brief.tried.text.startswith("Latest support action:")  # repaired from the evidence
+    assert brief.tried.text.startswith("Support:")  # repaired from the evidence
     assert brief.fallbacks == ["tried"] and brief.note.startswith("tried: extractive")
 
 
@@ -75,9 +75,17 @@ def test_repeated_claims_are_repaired_and_inline_refs_stripped(ctx, settings) ->
     answer = brief_answer(intent=same, results=same, escalation_reason=same)
     brief = draft_brief(ctx, FakeModel(canned={"BriefOut": [answer]}), settings)
     assert brief.intent.text == "Customer asked for a manager"
-    assert brief.results.text.startswith("Customer since:")
+    assert brief.results.text.startswith("Customer:")
     assert brief.escalation_reason.text.startswith("escalation language")
     assert brief.fallbacks == ["results", "escalation_reason"] and "repeats another field" in brief.note
+
+
+def test_a_statement_reversing_its_evidence_falls_back(ctx, settings) -> None:
+    # E1: "... has failed three nights in a row. Finance cannot close the month." Every word is there; the
+    # meaning is reversed (the negation dropped), so the field falls back.
+    answer = brief_answer(intent=claim("Nightly export to S3 fixed so finance can close month", "E1"))
+    brief = draft_brief(ctx, FakeModel(canned={"BriefOut": [answer]}), settings)
+    assert brief.fallbacks == ["intent"] and "drops the negation" in brief.note
 
 
 def test_a_field_citing_the_wrong_side_falls_back(ctx, settings) -> None:
@@ -188,6 +196,44 @@ def test_extractive_brief_always_fills_five_cited_fields(case, tmp_path) -> None
     assert brief.source == "extractive"
     for st in brief.statements().values():
         assert st.text and st.citations and set(st.citations) <= case.allowed_refs
+
+
+@pytest.mark.parametrize("case", case_contexts(), ids=lambda c: c.account_id)
+def test_extractive_brief_quotes_say_only_who_wrote_them(case, tmp_path) -> None:
+    """A quoted field is '<who>: "<words of the cited message>"', the who being the cited message's side."""
+    import re
+
+    from agent.extractive import NOT_KNOWN
+
+    brief = draft_brief(case, None, Settings(data_dir=tmp_path)).restored()
+    messages = {m.ref: m for m in case.messages}
+    for name in ("intent", "tried", "results"):
+        st = brief.statements()[name]
+        if st.text == NOT_KNOWN:
+            continue
+        m = re.fullmatch(r'(Customer asks|Customer|Support|SLA event): "(.+?)…?"', st.text)
+        assert m, st.text
+        cited = messages.get(st.citations[0])
+        if cited is not None:
+            assert m.group(2).rstrip("…") in " ".join(cited.text.split()) or m.group(2)[1:].rstrip("…") in cited.text
+            assert (cited.side == "customer") == m.group(1).startswith("Customer"), (st.text, cited.side)
+
+
+def test_an_absence_no_message_shows_is_left_not_known(tmp_path) -> None:
+    from datetime import UTC, datetime
+
+    from agent.context import CaseMessage
+    from agent.extractive import NOT_KNOWN
+
+    at = lambda day: datetime(2026, 3, day, 9, tzinfo=UTC)  # noqa: E731
+    ctx = CaseContext(account_id="a", account_name="A", tier="smb", arr=1, messages=[
+        CaseMessage(ref="message:1", side="customer", text="The nightly export fails with error 500 again.", at=at(1)),
+        CaseMessage(ref="message:2", side="agent", text="We restarted the export worker and re-ran the job.", at=at(2)),
+    ])
+    brief = draft_brief(ctx, None, Settings(data_dir=tmp_path))
+    assert brief.tried.text == 'Support: "We restarted the export worker and re-ran the job."'
+    # The customer has not written since: no message can say so, so the field claims nothing.
+    assert brief.results.text == NOT_KNOWN and brief.results.citations == ["message:2"]
 
 
 def test_extractive_brief_from_signals_only(tmp_path) -> None:

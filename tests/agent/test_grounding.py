@@ -169,3 +169,143 @@ def test_a_cut_off_model_letter_keeps_its_whole_sentences() -> None:
         "We are sorry the export keeps failing.")
     assert _whole_sentences("Short and whole.") == "Short and whole."
     assert _whole_sentences("no sentence ends here") == ""
+
+
+# ---- meaning the words alone miss (issue 13: negation, certainty, who speaks) --------------------------
+
+SOC = "Our SOC flagged what looks like unauthorized access to our workspace from an IP range we don't recognise."
+
+
+@pytest.mark.parametrize(("statement", "cited", "why"), [
+    ("Export fixed so finance can close the month", EXPORT, "drops the negation"),
+    ("Finance has not closed the export backlog", "Finance closed the export backlog on Monday.", "denies"),
+    ("The SOC flagged unauthorized access to the workspace", SOC, "only suspects"),
+])
+def test_a_statement_reversing_or_hardening_its_evidence_fails(statement: str, cited: str, why: str) -> None:
+    verdict = Grounder().check(statement, [cited])
+    assert not verdict.supported and why in " ".join(verdict.reasons), verdict.reasons
+
+
+@pytest.mark.parametrize("statement", [
+    "Finance cannot close the month",  # the negation kept
+    "SOC flagged what looks like unauthorized access",  # the hedge kept
+    "Nightly S3 export failed three nights in a row",
+])
+def test_statements_keeping_negation_and_hedges_pass(statement: str) -> None:
+    assert Grounder().check(statement, [EXPORT, SOC]).supported
+
+
+def test_a_hedge_qualifies_only_its_own_clause() -> None:
+    cited = "We restarted the export worker and the backlog might take an hour to clear."
+    assert Grounder().check("Restarted the export worker", [cited]).supported
+    assert not Grounder().check("The backlog takes an hour to clear", [cited]).supported
+
+
+def test_a_negation_denies_only_its_own_clause() -> None:
+    cited = "The sync job has been running since yesterday and nothing new arrives. Not urgent, but we'd like to know."
+    assert Grounder().check("Not urgent, but we'd like to know", [cited]).supported
+
+
+def test_the_actor_a_statement_names_must_be_in_its_evidence() -> None:
+    cited = "Hi Marco, I've engaged our security incident response team and revoked the API keys. Best, Leo"
+    assert Grounder().check("Leo engaged the security incident response team", [cited]).supported
+    verdict = Grounder().check("Julia engaged the security incident response team", [cited])
+    assert not verdict.supported and "'Julia'" in " ".join(verdict.reasons)
+
+
+def test_a_named_person_has_not_responded_needs_evidence_saying_so_of_them() -> None:
+    from agent.grounding import absence_problems
+
+    record = "'SAML error': owned by Grace Liu. engineering owns 1 open ticket with no customer update for 27 days"
+    assert absence_problems("Grace Liu has not responded to the customer", [record])
+    assert not absence_problems("Grace Liu has not responded", ["Grace Liu has not replied since Monday."])
+
+
+@pytest.mark.parametrize(("text", "sides", "problem"), [
+    # A brief speaks for support: "our" resting on records or the customer's words is the customer's.
+    ("Grace Liu has not responded to our requests", [None, None], "cites no support message"),
+    ("The deadline is close and we still have nothing", ["customer"], "cites no support message"),
+    ("The customer has not responded to the request", ["customer"], "the customer has not responded"),
+    ("No reply from the customer since Monday", ["customer", "agent"], "the customer has not responded"),
+])
+def test_who_speaks_in_a_brief_statement(text: str, sides: list, problem: str) -> None:
+    from agent.grounding import speaker_problems
+
+    assert any(problem in p for p in speaker_problems(text, sides)), speaker_problems(text, sides)
+
+
+@pytest.mark.parametrize(("text", "sides"), [
+    ("We restarted the export worker", ["agent"]),
+    ("Customer has had no update for 27 days", ["customer"]),  # the customer left without news
+    ("Customer says support has not responded", ["customer"]),
+    ('Customer said: "we still have nothing from you"', ["customer"]),  # a quote keeps its speaker's "we"
+    ("The customer has not responded since the fix", ["agent"]),
+])
+def test_who_speaks_accepts_the_right_side(text: str, sides: list) -> None:
+    from agent.grounding import speaker_problems
+
+    assert speaker_problems(text, sides) == []
+
+
+# ---- what a customer update claims happened -----------------------------------------------------------
+
+COMPLAINT = ["It has been 10 days and no refund. This is unacceptable."]
+
+
+@pytest.mark.parametrize(("text", "customer", "support", "problem"), [
+    ("It's great to hear that you've been able to resolve the duplicate charge.", COMPLAINT, [], "good news"),
+    ("Congratulations on sorting out the billing issue.", COMPLAINT, [], "good news"),
+    ("The duplicate charge has been refunded.", COMPLAINT, [], "no support reply"),
+    ("We have implemented a fix for the connector.", COMPLAINT, ["We can skip the column or map it to text."],
+     "no support reply"),
+    ("We understand this is impacting our operations.", COMPLAINT, [], "wrong side"),
+])
+def test_update_claims_the_record_does_not_support(text: str, customer: list, support: list, problem: str) -> None:
+    from agent.grounding import update_claim_problems
+
+    found = update_claim_problems(text, customer=customer, support=support) + update_problems(text)
+    assert any(problem in p for p in found), found
+
+
+@pytest.mark.parametrize(("text", "customer", "support"), [
+    ("We are working to resolve it as soon as possible.", COMPLAINT, []),  # a goal, not a claim
+    ("We will confirm once the issue has been resolved.", COMPLAINT, []),
+    ("Our team is restoring the export and it's completely our priority.", COMPLAINT, []),  # no claim of done
+    ("Billing has voided the duplicate charge.", COMPLAINT, ["Billing voided the duplicate charge today."]),
+    ("Glad to hear the export works again.", ["Confirmed, the export works now."], []),
+])
+def test_update_claims_the_record_supports(text: str, customer: list, support: list) -> None:
+    from agent.grounding import update_claim_problems
+
+    assert update_claim_problems(text, customer=customer, support=support) == []
+
+
+def test_an_update_naming_a_risk_signal_is_refused() -> None:
+    from agent.grounding import update_claim_problems
+
+    found = update_claim_problems("We noticed a significant drop in usage on your account.", customer=[],
+                                  support=[], signals=["usage_drop", "sla_breach"])
+    assert found == ["internal risk signal 'usage drop'"]
+
+
+def test_a_model_update_claiming_an_unrecorded_fix_falls_back_and_says_why(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ctx = case_contexts()[0]
+    middle = "Good news: the nightly export has been fixed and runs normally again."
+    model = FakeModel(canned={"UpdateOut": [{"body": middle, "refs": ["E3"]}]})
+    update = draft_customer_update(ctx, model, Settings(data_dir=tmp_path, llm_enabled=True),
+                                   facts=update_facts_for(ctx))
+    assert update.source == "extractive" and "no support reply" in update.note
+
+
+def test_the_extractive_update_names_engineering_only_when_the_record_does(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from agent.context import CaseContext, CaseMessage
+
+    at = datetime(2026, 3, 1, 9, tzinfo=UTC)
+    plain = CaseContext(account_id="a", account_name="A", tier="smb", arr=1, messages=[
+        CaseMessage(ref="message:1", side="customer", text="The nightly export fails again.", at=at)])
+    with_eng = plain.model_copy(update={"tickets_summary": "ticket:T-1 P2 open 'Export fails' (engineering: Ana)"})
+    off = Settings(data_dir=tmp_path, llm_enabled=False)
+    assert "Our support team is working on it." in draft_customer_update(plain, None, off).body
+    assert "engineering teams" in draft_customer_update(with_eng, None, off).body
