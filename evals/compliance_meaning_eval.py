@@ -10,8 +10,9 @@
    and the rules' own hits per 10,000 on the same texts.
 3. Cost per message: the stage (fitted, cache empty) vs the word rules' matcher on the same texts, in the
    same run (a ratio; absolute times on a shared machine are pessimistic).
-4. The held-out third of the dev set's part 2 (evals/compliance_dev_plain.yaml, `split: holdout`: neither
-   the rules nor the stage were tuned or fitted on it): rules alone vs rules + stage, per category.
+4. The held-out items of the dev set's part 2 (evals/compliance_dev_plain.yaml): `split: holdout` (a third
+   of batch 1) and `split: holdout2` (batch 3, written later in other words); neither the rules nor the
+   stage were tuned or fitted on them: rules alone vs rules + stage, per category.
 
 The blind and independent sets are not read here. Run:
 `python -m evals.compliance_meaning_eval --data-dir ../shared/data [--out path.json]`.
@@ -149,7 +150,8 @@ def evaluate(data_dir: Path | None, per_source: int | None = None) -> dict[str, 
         both = [r or conf[i] >= threshold for r, i in zip(rules_flags, dev_idx, strict=True)]
         report["dev_rules_plus_meaning_out_of_fold"] = _pr(both, dev_labels)
     stage = ComplianceMeaning(embedding=embedder, threshold=threshold or DEFAULT_THRESHOLD)
-    report["dev_plain_holdout"] = holdout_report(matcher.match_text, stage)
+    for split in ("holdout", "holdout2"):
+        report[f"dev_plain_{split}"] = holdout_report(matcher.match_text, stage, split=split)
     if data_dir is None:
         return report
     real: dict[str, Any] = {}
@@ -180,11 +182,12 @@ def evaluate(data_dir: Path | None, per_source: int | None = None) -> dict[str, 
     return report
 
 
-def holdout_report(match: Callable[[str], Sequence[Any]], stage: Any, path: Path = DEV_PLAIN) -> dict[str, Any]:
-    """Rules alone and rules + stage on the `holdout` items of the dev set's part 2."""
+def holdout_report(match: Callable[[str], Sequence[Any]], stage: Any, path: Path = DEV_PLAIN,
+                   split: str = "holdout") -> dict[str, Any]:
+    """Rules alone and rules + stage on the items of one held-out `split` of the dev set's part 2."""
     import yaml
 
-    items = [i for i in yaml.safe_load(path.read_text(encoding="utf-8"))["items"] if i.get("split") == "holdout"]
+    items = [i for i in yaml.safe_load(path.read_text(encoding="utf-8"))["items"] if i.get("split") == split]
     labels = [1 if i["expect"] else 0 for i in items]
     rules = [bool(match(i["text"])) for i in items]
     both_match = with_meaning(match, stage)
