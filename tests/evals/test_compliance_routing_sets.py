@@ -105,3 +105,14 @@ def test_tier_exclude_and_role_exclude_are_reported(tmp_path: Path) -> None:
     result = routing_expectations(_Management(), path)
     (row,) = result["rows"]
     assert len(row["failures"]) == 2 and result["passed"] == 0 and result["check_accuracy"] == 0.0
+
+
+def test_planted_check_plants_every_needed_cue_so_each_qualified_term_fires() -> None:
+    from evals.compliance import plantable_terms
+
+    engine = engine_for()
+    planted = dict(zip([t.term for t in engine.ruleset.terms], plantable_terms(engine.ruleset), strict=True))
+    with_also = [t.term for t in engine.ruleset.terms if t.also_needs]
+    assert with_also
+    missed = [planted[t] for t in with_also if not engine.match_text(f"Note: {planted[t]}.")]
+    assert missed == []
