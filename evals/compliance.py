@@ -58,16 +58,20 @@ NEAR_MISSES = (
 
 def plantable_terms(ruleset: Any) -> list[str]:
     """What the planted check plants for a loaded rule set: every plain term as written, and every
-    qualified term next to the first cue of its first needed context (before the term when that context
-    looks before it, else after), since a qualified term alone must not fire."""
+    qualified term next to the first cue of its first needed context and of each `also_needs` context
+    (before the term when that context looks before it, else after; the needed cue nearest the term),
+    since a qualified term alone must not fire."""
     out = []
     for term in ruleset.terms:
         if not term.needs:
             out.append(term.term)
             continue
-        context = ruleset.contexts[term.needs[0]]
-        cue = " ".join(context.cues[0])
-        out.append(f"{cue} {term.term}" if context.before else f"{term.term} {cue}")
+        before: list[str] = []
+        after: list[str] = []
+        for name in (term.needs[0], *term.also_needs):
+            context = ruleset.contexts[name]
+            (before if context.before else after).append(" ".join(context.cues[0]))
+        out.append(" ".join([*reversed(before), term.term, *after]))
     return out
 
 

@@ -19,15 +19,19 @@ import yaml
 SET = Path(__file__).parent / "compliance_set.yaml"
 # The set the rules were tuned on (different sentences, same format); reported next to SET, never instead.
 DEV = Path(__file__).parent / "compliance_dev.yaml"
+# Dev part 2: breaches without the word, card data, data loss, look-alikes; items carry a `split`
+# (`tune`: tuned on; `holdout`, `holdout2`: never tuned on) -- see its header.
+DEV_PLAIN = Path(__file__).parent / "compliance_dev_plain.yaml"
 # Written after the rules were tuned, by someone who never saw the rules, SET or DEV (its header says how):
 # the only blind measure. Its own format (`expected: flag|ignore`, `language`) is read as the others'.
 BLIND = Path(__file__).parent / "compliance_blind.yaml"
 _EXPECTED = {"flag": True, "ignore": False}
 
 
-def load_set(path: Path = SET) -> list[dict[str, Any]]:
+def load_set(path: Path = SET, split: str | None = None) -> list[dict[str, Any]]:
+    """The set's items in one form; with `split`, only the items of that split (dev part 2)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    items = [_common_form(item, path) for item in data["items"]]
+    items = [_common_form(item, path) for item in data["items"] if split is None or item.get("split") == split]
     for item in items:
         if not {"lang", "category", "expect", "text"} <= set(item):
             raise ValueError(f"{path}: item needs lang, category, expect, text: {item}")
@@ -43,8 +47,9 @@ def _common_form(item: dict[str, Any], path: Path) -> dict[str, Any]:
     return {**item, "expect": _EXPECTED[item["expected"]], "lang": item.get("language")}
 
 
-def independent_metrics(match: Callable[[str], Sequence[Any]], path: Path = SET) -> dict[str, Any]:
-    items = load_set(path)
+def independent_metrics(match: Callable[[str], Sequence[Any]], path: Path = SET,
+                        split: str | None = None) -> dict[str, Any]:
+    items = load_set(path, split)
     tp = fp = fn = tn = 0
     by_lang: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -67,10 +72,40 @@ def independent_metrics(match: Callable[[str], Sequence[Any]], path: Path = SET)
                 terms = sorted({str(getattr(h, "term", None) or getattr(h, "matched", "") or h) for h in hits})
                 false_hits.append(f"[{item['lang']}] {item['text']} -> {', '.join(terms)[:80]}")
     return {
-        "set": path.name, "positives": tp + fn, "negatives": fp + tn, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+        "set": path.name + (f" ({split})" if split else ""), "positives": tp + fn, "negatives": fp + tn, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
         "recall": round(tp / (tp + fn), 4) if tp + fn else None,
         "precision": round(tp / (tp + fp), 4) if tp + fp else None,
         "recall_by_language": {k: f"{v[0]}/{v[1]}" for k, v in sorted(by_lang.items())},
         "recall_by_category": {k: f"{v[0]}/{v[1]}" for k, v in sorted(by_category.items())},
         "misses": misses, "false_hits": false_hits,
     }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the word rules' figures on the dev sets (part 2 per split) and the independent set; the blind
+    set is not read here (`redaccount eval` scores it)."""
+    import argparse
+    import json
+
+    from core.settings import Settings
+    from rules.detect import default_ruleset
+    from rules.detector import compliance_for
+
+    parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0] if main.__doc__ else None)
+    parser.add_argument("--details", action="store_true", help="Also list misses and false hits (not of held-out splits).")
+    args = parser.parse_args(argv)
+    matcher = compliance_for(default_ruleset(Settings(llm_enabled=False)))
+    assert matcher is not None
+    runs = [("dev", DEV, None), *(("dev_plain", DEV_PLAIN, s) for s in ("tune", "holdout", "holdout2")),
+            ("independent", SET, None)]
+    for name, path, split in runs:
+        m = independent_metrics(matcher.match_text, path, split)
+        keep = ("recall", "precision", "tp", "fp", "fn", "tn", "recall_by_category")
+        print(name + (f"[{split}]" if split else ""), json.dumps({k: m[k] for k in keep}, ensure_ascii=False))
+        if args.details and split in (None, "tune"):
+            for line in m["misses"] + m["false_hits"]:
+                print("   ", line)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,8 @@
 """How the compliance-by-meaning stage was tuned and what it costs (issue 12): dev only, then real text.
 
 1. Threshold, on dev only: 5-fold out-of-fold confidences of the stage's own training pool (the dev set
-   evals/compliance_dev.yaml + knowledge/assets/compliance_meaning.yaml); the chosen threshold is the lowest
+   evals/compliance_dev.yaml, the `tune` items of evals/compliance_dev_plain.yaml and
+   knowledge/assets/compliance_meaning.yaml); the chosen threshold is the lowest
    on the grid whose out-of-fold proposals are at least `MIN_PRECISION` concerns. Reported next to it: the
    dev set scored by the rules alone and by rules + stage (out-of-fold, so no item scores itself).
 2. False fires on real support text that is not about compliance (banking77 train split, the airline
@@ -9,6 +10,9 @@
    and the rules' own hits per 10,000 on the same texts.
 3. Cost per message: the stage (fitted, cache empty) vs the word rules' matcher on the same texts, in the
    same run (a ratio; absolute times on a shared machine are pessimistic).
+4. The held-out items of the dev set's part 2 (evals/compliance_dev_plain.yaml): `split: holdout` (a third
+   of batch 1) and `split: holdout2` (batch 3, written later in other words); neither the rules nor the
+   stage were tuned or fitted on them: rules alone vs rules + stage, per category.
 
 The blind and independent sets are not read here. Run:
 `python -m evals.compliance_meaning_eval --data-dir ../shared/data [--out path.json]`.
@@ -29,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from knowledge.compliance_meaning import DEFAULT_THRESHOLD, ComplianceMeaning, training_examples
+from knowledge.compliance_meaning import DEFAULT_THRESHOLD, DEV_PLAIN, ComplianceMeaning, training_examples
 
 MIN_PRECISION = 0.9
 GRID = (*(round(0.5 + 0.05 * i, 2) for i in range(10)), 0.97, 0.99)  # 0.50 .. 0.95, 0.97, 0.99
@@ -145,9 +149,11 @@ def evaluate(data_dir: Path | None, per_source: int | None = None) -> dict[str, 
     if threshold is not None:
         both = [r or conf[i] >= threshold for r, i in zip(rules_flags, dev_idx, strict=True)]
         report["dev_rules_plus_meaning_out_of_fold"] = _pr(both, dev_labels)
+    stage = ComplianceMeaning(embedding=embedder, threshold=threshold or DEFAULT_THRESHOLD)
+    for split in ("holdout", "holdout2"):
+        report[f"dev_plain_{split}"] = holdout_report(matcher.match_text, stage, split=split)
     if data_dir is None:
         return report
-    stage = ComplianceMeaning(threshold=threshold or DEFAULT_THRESHOLD)
     real: dict[str, Any] = {}
     for name, rows_ in real_texts(data_dir, per_source).items():
         msgs = [t for t, _ in rows_]
@@ -174,6 +180,25 @@ def evaluate(data_dir: Path | None, per_source: int | None = None) -> dict[str, 
         }
     report["real_text"] = real
     return report
+
+
+def holdout_report(match: Callable[[str], Sequence[Any]], stage: Any, path: Path = DEV_PLAIN,
+                   split: str = "holdout") -> dict[str, Any]:
+    """Rules alone and rules + stage on the items of one held-out `split` of the dev set's part 2."""
+    import yaml
+
+    items = [i for i in yaml.safe_load(path.read_text(encoding="utf-8"))["items"] if i.get("split") == split]
+    labels = [1 if i["expect"] else 0 for i in items]
+    rules = [bool(match(i["text"])) for i in items]
+    both_match = with_meaning(match, stage)
+    both = [bool(both_match(i["text"])) for i in items]
+    by_category: dict[str, dict[str, str]] = {}
+    for cat in sorted({i["category"] for i in items if i["expect"]}):
+        idx = [k for k, i in enumerate(items) if i["category"] == cat]
+        by_category[cat] = {"rules": f"{sum(rules[k] for k in idx)}/{len(idx)}",
+                            "rules_plus_meaning": f"{sum(both[k] for k in idx)}/{len(idx)}"}
+    return {"items": len(items), "rules_alone": _pr(rules, labels), "rules_plus_meaning": _pr(both, labels),
+            "recall_by_category": by_category}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -30,6 +30,9 @@ ASSET = Path(__file__).parent / "assets" / "compliance_meaning.yaml"
 # 400 real, harmless banking queries (banking77 test split, CC BY 4.0; the file's header says how drawn).
 REAL_HARMLESS = Path(__file__).parent / "assets" / "compliance_meaning_banking77.yaml"
 DEV_SET = Path(__file__).resolve().parents[1] / "evals" / "compliance_dev.yaml"
+# Part 2 of the dev set (plain-words breaches, card data, data loss): only its `tune` items are fitted on;
+# its `holdout` items are what evals/compliance_meaning_eval.py measures the stage on.
+DEV_PLAIN = DEV_SET.with_name("compliance_dev_plain.yaml")
 # Chosen on dev only (out-of-fold probabilities of the training pool: the lowest threshold whose proposals
 # are at least 90 % concerns); evals/compliance_meaning_eval.py recomputes it.
 DEFAULT_THRESHOLD = 0.95
@@ -56,9 +59,10 @@ class Proposal:
 
 
 def training_examples(asset: Path = ASSET, dev: Path | None = DEV_SET,
-                      real: Path | None = REAL_HARMLESS) -> tuple[list[str], list[int]]:
+                      real: Path | None = REAL_HARMLESS, dev_plain: Path | None = DEV_PLAIN) -> tuple[list[str], list[int]]:
     """(texts, labels) the stage is fitted on (1 = concern): the asset's sentences, the real harmless
-    queries, then the dev set's items (last, so evaluations can find them)."""
+    queries, then the dev set's items and the `tune` items of its part 2 (last, so evaluations can find
+    them; without `dev`, part 2 is left out too)."""
     data = yaml.safe_load(asset.read_text(encoding="utf-8"))
     texts = [str(t) for t in data["concern"]] + [str(t) for t in data["harmless"]]
     labels = [1] * len(data["concern"]) + [0] * len(data["harmless"])
@@ -74,6 +78,11 @@ def training_examples(asset: Path = ASSET, dev: Path | None = DEV_SET,
         for item in yaml.safe_load(dev.read_text(encoding="utf-8"))["items"]:
             texts.append(str(item["text"]))
             labels.append(1 if item["expect"] else 0)
+        if dev_plain is not None and dev_plain.is_file():
+            for item in yaml.safe_load(dev_plain.read_text(encoding="utf-8"))["items"]:
+                if item.get("split") == "tune":
+                    texts.append(str(item["text"]))
+                    labels.append(1 if item["expect"] else 0)
     return texts, labels
 
 

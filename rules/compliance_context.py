@@ -3,7 +3,9 @@
 A term hit is found on whole tokens (rules/text.py). compliance.yaml then says, per rule, what the words
 around it change:
 - `qualified` terms are too common to decide alone ("court", "personal data"): a hit counts only when a
-  cue of one of its `needs` contexts is near it ("take you to court", "personal data was exposed");
+  cue of one of its `needs` contexts is near it ("take you to court", "personal data was exposed") and,
+  if the group names `also_needs`, a cue of every one of those as well ("another company's" + "invoices"
+  + "we can see");
 - `unless` contexts drop a hit when one of their cues is near it: negation ("no data breach"),
   hearsay ("a data breach in the news"), hypotheticals ("in the event of a breach"), a reference to a
   document or page ("our GDPR page").
@@ -113,6 +115,8 @@ def apply_contexts(text: str, hits: Sequence[ComplianceHit], terms: Mapping[tupl
         first = sentence.index_at(hit.span[0])
         last = first + term.tokens
         if term.needs and not any(_cue_near(sentence, first, last, contexts[n]) for n in term.needs):
+            continue
+        if not all(_cue_near(sentence, first, last, contexts[n]) for n in term.also_needs):
             continue
         if any(_cue_near(sentence, first, last, contexts[n]) for n in term.unless):
             continue

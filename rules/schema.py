@@ -127,9 +127,12 @@ class ContextSpec(Strict):
 
 
 class QualifiedTerms(Strict):
-    """Terms too common to decide alone: a hit counts only with a cue of one of `needs` nearby."""
+    """Terms too common to decide alone: a hit counts only with a cue of one of `needs` nearby and, when
+    `also_needs` is given, a cue of each of those contexts too ("another company's" counts only with
+    something of theirs near AND a word of seeing or receiving it)."""
 
     needs: list[Name] = Field(min_length=1)
+    also_needs: list[Name] = Field(default_factory=list, description="Contexts that must ALL have a cue near.")
     terms: list[str] = Field(min_length=1)
 
 
@@ -363,6 +366,7 @@ class Term:
     index: int
     needs: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
+    also_needs: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -391,10 +395,11 @@ def check_terms(rules: list[ComplianceRule], file: str, max_chars: int) -> tuple
     errors: list[RuleError] = []
     owner: dict[str, str] = {}
     for rule_index, rule in enumerate(rules):
-        listed = [(f"rules[{rule_index}].terms[{i}]", t, ()) for i, t in enumerate(rule.terms)]
-        listed += [(f"rules[{rule_index}].qualified[{q}].terms[{i}]", t, tuple(group.needs))
+        listed: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]
+        listed = [(f"rules[{rule_index}].terms[{i}]", t, (), ()) for i, t in enumerate(rule.terms)]
+        listed += [(f"rules[{rule_index}].qualified[{q}].terms[{i}]", t, tuple(group.needs), tuple(group.also_needs))
                    for q, group in enumerate(rule.qualified) for i, t in enumerate(group.terms)]
-        for index, (path, term, needs) in enumerate(listed):
+        for index, (path, term, needs, also_needs) in enumerate(listed):
             where = {"file": file, "rule_id": rule.id, "path": path}
             normalised = normalise_term(term)
             if not normalised:
@@ -405,7 +410,8 @@ def check_terms(rules: list[ComplianceRule], file: str, max_chars: int) -> tuple
                 errors.append(BadTermError(f"term {term!r} normalises to {normalised!r}, already a term of {owner[normalised]}", **where))
             else:
                 owner[normalised] = rule.id
-                terms.append(Term(rule.id, rule.category, term, normalised, index, needs, tuple(rule.unless)))
+                terms.append(Term(rule.id, rule.category, term, normalised, index, needs, tuple(rule.unless),
+                                  also_needs))
     return terms, errors
 
 
@@ -427,8 +433,10 @@ def check_contexts(specs: dict[str, ContextSpec], rules: list[ComplianceRule], f
         contexts[name] = Context(name, spec.before, spec.after, tuple(cues), spec.same_clause)
     for rule_index, rule in enumerate(rules):
         named = [(f"rules[{rule_index}].unless[{i}]", n) for i, n in enumerate(rule.unless)]
-        named += [(f"rules[{rule_index}].qualified[{q}].needs[{i}]", n)
-                  for q, group in enumerate(rule.qualified) for i, n in enumerate(group.needs)]
+        named += [(f"rules[{rule_index}].qualified[{q}].{key}[{i}]", n)
+                  for q, group in enumerate(rule.qualified)
+                  for key, names in (("needs", group.needs), ("also_needs", group.also_needs))
+                  for i, n in enumerate(names)]
         for path, name in named:
             if name not in specs:
                 errors.append(UnknownContextError(f"unknown context {name!r}", file=file, rule_id=rule.id, path=path,

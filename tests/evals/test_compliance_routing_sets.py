@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from evals.compliance_independent import DEV, SET, independent_metrics, load_set
+from evals.compliance_independent import DEV, DEV_PLAIN, SET, independent_metrics, load_set
 from evals.routing_independent import SET as ROUTING_SET
 from evals.routing_independent import routing_expectations
 from rules.engine import engine_for
@@ -35,6 +35,28 @@ def test_the_dev_set_covers_every_language_category_and_harmless_contexts() -> N
     assert {i["category"] for i in positives} == {"legal", "privacy", "security"}
     assert sum(not i["expect"] for i in items) >= 30
     assert {i.get("source") for i in items} >= {"cfpb", "banking77", "bitext"}
+
+
+def test_dev_part_two_is_new_text_in_every_language_with_sources_and_held_out_splits() -> None:
+    items = load_set(DEV_PLAIN)
+    texts = [_norm(i["text"]) for i in items]
+    assert len(texts) == len(set(texts))
+    assert not set(texts) & ({_norm(i["text"]) for i in load_set(SET)} | {_norm(i["text"]) for i in load_set(DEV)})
+    for category in ("breach", "card", "data_loss"):
+        assert {i["lang"] for i in items if i["expect"] and i["category"] == category} == LANGUAGES
+    assert {i["split"] for i in items} == {"tune", "holdout", "holdout2"}
+    assert all(i["source"] in {"gdpr-4.12", "gdpr-33-34", "ccpa-150", "hipaa-402", "pci-dss", "written", "banking77", "cfpb"}
+               for i in items)
+    assert {i["category"] for i in items if not i["expect"]} == {"none"}
+    # each split has must-flag items and harmless look-alikes
+    assert all(any(i["expect"] for i in load_set(DEV_PLAIN, s)) and not all(i["expect"] for i in load_set(DEV_PLAIN, s))
+               for s in ("tune", "holdout", "holdout2"))
+
+
+def test_a_split_is_scored_alone() -> None:
+    whole = independent_metrics(lambda text: [], DEV_PLAIN)
+    parts = [independent_metrics(lambda text: [], DEV_PLAIN, s) for s in ("tune", "holdout", "holdout2")]
+    assert sum(p["positives"] for p in parts) == whole["positives"] and parts[2]["set"].endswith("(holdout2)")
 
 
 def test_scorer_counts_hits_and_misses(tmp_path: Path) -> None:
@@ -83,3 +105,14 @@ def test_tier_exclude_and_role_exclude_are_reported(tmp_path: Path) -> None:
     result = routing_expectations(_Management(), path)
     (row,) = result["rows"]
     assert len(row["failures"]) == 2 and result["passed"] == 0 and result["check_accuracy"] == 0.0
+
+
+def test_planted_check_plants_every_needed_cue_so_each_qualified_term_fires() -> None:
+    from evals.compliance import plantable_terms
+
+    engine = engine_for()
+    planted = dict(zip([t.term for t in engine.ruleset.terms], plantable_terms(engine.ruleset), strict=True))
+    with_also = [t.term for t in engine.ruleset.terms if t.also_needs]
+    assert with_also
+    missed = [planted[t] for t in with_also if not engine.match_text(f"Note: {planted[t]}.")]
+    assert missed == []

@@ -148,3 +148,15 @@ def test_a_missing_training_set_is_a_clear_error_not_a_weaker_stage(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="REDACCOUNT_COMPLIANCE_MEANING=false"):
         training_examples(dev=tmp_path / "gone.yaml")
+
+
+def test_the_stage_is_fitted_on_the_tune_items_of_dev_part_two_and_never_on_its_held_out_ones() -> None:
+    import yaml
+
+    from knowledge.compliance_meaning import DEV_PLAIN
+
+    texts = set(training_examples()[0])
+    items = yaml.safe_load(DEV_PLAIN.read_text(encoding="utf-8"))["items"]
+    assert all(i["text"] in texts for i in items if i["split"] == "tune")
+    assert not any(i["text"] in texts for i in items if i["split"] != "tune")
+    assert not set(training_examples(dev=None)[0]) & {i["text"] for i in items}

@@ -137,5 +137,72 @@ def test_a_term_cannot_be_both_plain_and_qualified(rules_dir: Path) -> None:
 
 
 def test_the_shipped_set_has_every_context_it_names() -> None:
-    named = {n for r in ENGINE.ruleset.compliance for n in [*r.unless, *(x for q in r.qualified for x in q.needs)]}
+    named = {n for r in ENGINE.ruleset.compliance
+             for n in [*r.unless, *(x for q in r.qualified for x in [*q.needs, *q.also_needs])]}
     assert named and named <= set(ENGINE.ruleset.contexts)
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    # someone else's data in front of us: needs their data AND a word of seeing it (also_needs)
+    ("This morning we could see another company's invoices in our dashboard.", "another company"),
+    ("The payroll report went to the wrong email address.", "wrong email address"),
+    ("The export link works without logging in and it has all our contacts.", "without logging in"),
+    ("A stranger was able to log in to our workspace.", "a stranger"),
+    ("Our API keys ended up in a public GitHub repository.", "API keys"),
+    ("Your screenshot in the ticket shows the customer's card number.", "card number"),
+    ("I numeri completi delle carte compaiono nei log.", "carte"),
+    ("Our nightly backups have been failing for a week.", "backups"),
+    ("Half of our customer records are missing.", "missing"),
+    ("Someone got into our admin account from abroad last night and exported the whole client database.", "someone got into"),
+])
+def test_plain_words_hits_that_stand(text: str, term: str) -> None:
+    assert term in terms(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Similar report from another tenant last week, see API-4666.",     # their report, nobody sees their data
+    "We want to integrate with another company's CRM.",              # no data of theirs near
+    "Please update the card number on file, the old card expired.",  # card data where it belongs
+    "Our API key expired, how do I generate a new one?",             # a secret, not exposed
+    "I lost my password again, can you send a reset link?",
+    "The restore from yesterday's backup worked, thanks!",           # no failure
+    "My backup codes do not work for 2FA.",                          # a backup that is not data
+    "Transaction refund missing from my statement.",                 # missing, but not at scale
+    "After we edited the role, people lost access to the reports folder.",  # lost access, not data
+    "I thought our data was missing but it was a filter; all the records are there.",  # taken back
+    "Een onbekende fout bij het inloggen.",                          # an unknown error, not a stranger
+    "Abbiamo cancellato noi i vecchi contatti, la lista ora è corretta.",  # they did it themselves
+    "Please note provided card number next page activated.",         # 'note' is not a place card data sits
+    "How do I report a stolen card?",                                # a person's card, not our data
+])
+def test_plain_words_look_alikes_dropped(text: str) -> None:
+    assert terms(text) == []
+
+
+def test_also_needs_requires_every_listed_context(rules_dir: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["rules"][0]["qualified"].append({"needs": ["legal_step"], "also_needs": ["data_object"], "terms": ["zorblax"]})
+    edit(rules_dir, change)
+    engine = ReferenceEvaluator(load_ruleset(rules_dir))
+    assert [h.term for h in engine.match_text("We file a zorblax about the records.")] == ["zorblax"]
+    assert [h.term for h in engine.match_text("We file a zorblax today.")] == []     # no `data_object` cue
+    assert [h.term for h in engine.match_text("A zorblax about the records.")] == []  # no `legal_step` cue
+
+
+def test_unknown_also_needed_context_is_refused(rules_dir: Path) -> None:
+    edit(rules_dir, lambda d: d["rules"][0]["qualified"][0].update(also_needs=["threat"]))
+    error = only_error(rules_dir)
+    assert isinstance(error, UnknownContextError) and error.path == "rules[0].qualified[0].also_needs[0]"
+
+
+def test_term_rules_are_sharded_below_the_durable_rules_limit() -> None:
+    from rules.engine import TEXT_RULES_PER_SET, text_shards
+
+    shards, count = text_shards(ENGINE.ruleset.terms)
+    sizes = [sum(1 for t in ENGINE.ruleset.terms if shards[t.normalised.split(" ")[0]] == i) for i in range(count)]
+    assert count >= 2 and sum(sizes) == len(ENGINE.ruleset.terms) and max(sizes) <= TEXT_RULES_PER_SET
+    # a term of every shard is found by the engine exactly as by the reference evaluator
+    for i in range(count):
+        term = next(t for t in ENGINE.ruleset.terms if shards[t.normalised.split(" ")[0]] == i and not t.needs)
+        text = f"Note: {term.normalised}."
+        assert term.term in terms(text)
