@@ -25,6 +25,9 @@ DEV_PLAIN = Path(__file__).parent / "compliance_dev_plain.yaml"
 # Written after the rules were tuned, by someone who never saw the rules, SET or DEV (its header says how):
 # the only blind measure. Its own format (`expected: flag|ignore`, `language`) is read as the others'.
 BLIND = Path(__file__).parent / "compliance_blind.yaml"
+# A second blind set, written after the first had shaped the rules by category (breaches in plain words, card
+# data, data loss): its author saw neither the rules, the code nor any other set. Scored, never tuned on.
+BLIND2 = Path(__file__).parent / "compliance_blind2.yaml"
 _EXPECTED = {"flag": True, "ignore": False}
 
 

@@ -59,6 +59,8 @@ def headline(report: dict[str, Any]) -> dict[str, float | None]:
         "compliance.independent_precision": _get(report, "compliance", "independent", "precision"),
         "compliance.blind_recall": _get(report, "compliance", "blind", "recall"),
         "compliance.blind_precision": _get(report, "compliance", "blind", "precision"),
+        "compliance.blind2_recall": _get(report, "compliance", "blind2", "recall"),
+        "compliance.blind2_precision": _get(report, "compliance", "blind2", "precision"),
         "routing.seed_scenario_accuracy": _get(report, "routing", "seed_expectations", "scenario_accuracy"),
         "compliance.recall": _get(report, "compliance", "recall"),
         "compliance.precision": _get(report, "compliance", "precision"),
@@ -322,6 +324,15 @@ def _independent_md(report: dict[str, Any]) -> list[str]:
                    f"precision {_fmt(both['precision'])} (rules alone {_fmt(blind['precision'])}); by language "
                    f"{both['recall_by_language']}; by category {both['recall_by_category']}. "
                    f"Still missed: {'; '.join(both['misses'][:8])}. False hits: {'; '.join(both['false_hits'][:8])}.")
+    blind2, both2 = _get(report, "compliance", "blind2"), _get(report, "compliance", "blind2_with_meaning")
+    if blind2:
+        out.append(_set_line("second blind set (written after the first had shaped the rules by category, by someone "
+                             f"who saw neither the rules, the code nor any set; {blind2['positives']} must-flag, "
+                             f"{blind2['negatives']} harmless)", blind2))
+    if blind2 and both2:
+        out.append(f"- Compliance, second blind set, rules + meaning stage: recall {_fmt(both2['recall'])} (rules alone "
+                   f"{_fmt(blind2['recall'])}), precision {_fmt(both2['precision'])} (rules alone "
+                   f"{_fmt(blind2['precision'])}); by category {both2['recall_by_category']}.")
     dev = _get(report, "compliance", "dev")
     if dev:
         out.append(f"- Compliance, dev set the rules were tuned on ({dev['positives']} must-flag, {dev['negatives']} "

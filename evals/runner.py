@@ -18,6 +18,7 @@ from core.sample import DEFAULT_END
 from core.settings import Settings
 from evals import briefs, compliance, detection, drafting, routing
 from evals.compliance_independent import BLIND as COMPLIANCE_BLIND
+from evals.compliance_independent import BLIND2 as COMPLIANCE_BLIND2
 from evals.compliance_independent import DEV as COMPLIANCE_DEV
 from evals.compliance_independent import independent_metrics
 from evals.product_eval import product_section
@@ -221,8 +222,10 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None, *, sentiment: An
     # Rules + the compliance-by-meaning review stage (knowledge/compliance_meaning.py), scored as one: a
     # must-flag item counts when either flags it. The stage was built after the blind score above showed
     # plain-words incidents missed, so this figure is not fully blind; nothing in it was chosen on this set.
-    comp["blind_with_meaning"] = independent_metrics(with_meaning(matcher.match_text, ComplianceMeaning()),
-                                                     COMPLIANCE_BLIND)
+    meaning = ComplianceMeaning()
+    comp["blind_with_meaning"] = independent_metrics(with_meaning(matcher.match_text, meaning), COMPLIANCE_BLIND)
+    comp["blind2"] = independent_metrics(matcher.match_text, COMPLIANCE_BLIND2)
+    comp["blind2_with_meaning"] = independent_metrics(with_meaning(matcher.match_text, meaning), COMPLIANCE_BLIND2)
     route["seed_expectations"] = routing_expectations(engine)
     _timed(timings, "compliance", t)
 
