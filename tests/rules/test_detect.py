@@ -13,9 +13,9 @@ from core.sample import read_events, sample_path, truth_path
 from core.settings import Settings
 from rules.detect import assess_all, latest_assessment, review_queue, risk_history
 from rules.detector import Detector
-from rules.signals.lexicon import LexiconSentiment
 from rules.risk_model import risk_model_for
-from rules.thresholds import Thresholds, load_thresholds
+from rules.signals.lexicon import LexiconSentiment
+from rules.thresholds import load_thresholds
 from tests.rules.history import healthy
 
 RULES = None  # set below
