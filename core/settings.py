@@ -24,9 +24,12 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL. Default: a SQLite file in data_dir. PostgreSQL: postgresql+psycopg://...",
     )
     rules_dir: Path | None = Field(default=None, description="Folder of rule YAML files; default: the shipped set.")
-    thresholds_file: Path | None = Field(default=None, description="YAML of threshold overrides (signal settings).")
+    thresholds_file: Path | None = Field(
+        default=None, description="YAML of threshold overrides (signal and rule settings), on top of the shipped "
+        "fitted Red score (rules/fitted/thresholds.yaml).")
     risk_model_file: Path | None = Field(
-        default=None, description="YAML of a fitted risk model (rules/risk_model.py); it may raise review items.")
+        default=None, description="YAML of a fitted risk model (rules/risk_model.py); it may raise review items. "
+        "Unset: the shipped model fitted on the generated dev split (rules/fitted/risk_model.yaml); `none`: no model.")
     roster_file: Path | None = Field(default=None, description="YAML roster of people, roles and skills.")
     api_keys_file: Path | None = Field(default=None, description="YAML mapping API keys to actors and roles.")
 

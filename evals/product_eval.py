@@ -1,4 +1,9 @@
-"""The detection section as the product acts: before and after fitting the risk model on the dev split.
+"""The detection section as the product acts: the configured detector, and a refit on this run's dev split.
+
+The shipped defaults (rules/fitted/: the risk model and the Red score) are this fit, run by
+`redaccount eval fit-defaults` (evals/fit_defaults.py) on the full run's dev split and committed. So on
+a default install the "before" figures are the shipped, dev-fitted detector, and in the full run the
+refit reproduces it (`risk_model.equals_shipped`); the fast subset's smaller dev split fits another one.
 
 The risk model (rules/risk_model.py) is fitted on the dev split's daily assessments with the label the
 acting metrics judge: 1 from an at-risk account's first warning sign up to its escalation, 0 on healthy
@@ -14,13 +19,15 @@ reaches Red, when a compliance term is live (the rules queue it for review), or 
 reaches the review threshold. The pair with the highest recall whose precision is at least
 `min_precision` with at most `max_alarms` false alarms per 100 accounts per week wins (else the best
 F1). Dev is then replayed with the fitted file for the figures the product really reaches there (the
-model saw those accounts: optimistic), and the test split once with the shipped settings and once with
-the fitted model and thresholds file; nothing on test feeds a choice.
+model saw those accounts: optimistic), and the test split once with the configured settings (the
+caller's replay: the default install unless the operator overrides it) and once with the refitted model
+and thresholds file; nothing on test feeds a choice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,33 +79,81 @@ def choose_thresholds(dev: list[AccountRun], min_precision: float,
     return best[1], best[2], figures
 
 
-def fit_on_dev(dev: list[AccountRun], out: Path, min_precision: float,
-               max_alarms: float) -> tuple[RiskModel, Path, dict[str, Any]]:
+# The issue's goals (evals/thresholds.yaml) the thresholds are chosen for, on dev only.
+GOAL_PRECISION, GOAL_ALARMS = 0.70, 2.0
+
+
+@dataclass(frozen=True)
+class DevFit:
+    """A risk model and a Red score fitted and chosen on a dev split (nothing else is read)."""
+
+    spec: RiskModelSpec
+    red: float
+    info: dict[str, Any]
+
+
+def fit_detection(dev: list[AccountRun], min_precision: float = GOAL_PRECISION, max_alarms: float = GOAL_ALARMS,
+                  version: str | None = None) -> DevFit:
+    """Fit the risk model on dev's daily assessments and choose the Red score and review threshold on dev's
+    out-of-fold probabilities (the module docstring). Deterministic: the same dev runs give the same fit."""
     account = {id(p): i for i, r in enumerate(dev) for p in r.points}
     labelled = [(p, y) for p, y in acting.window_labelled_points(dev) if p.features is not None]
     rows, labels = [_features(p) for p, _ in labelled], [y for _, y in labelled]
     groups = [account[id(p)] for p, _ in labelled]
     c = choose_c(rows, labels, groups)
     scored = [p for r in dev for p in r.points if p.features is not None]
+    shipped_probabilities = [p.probability for p in scored]
     oof, loss = out_of_fold(rows, labels, groups, [(account[id(p)], _features(p)) for p in scored], c)
     for p, q in zip(scored, oof, strict=True):
         p.probability = q
     red, threshold, on_dev = choose_thresholds(dev, min_precision, max_alarms)
-    for p in scored:
-        p.probability = None
-    spec = fit_spec(rows, labels, f"generated dev split ({len(rows)} daily assessments)", c=c)
+    for p, q in zip(scored, shipped_probabilities, strict=True):
+        p.probability = q  # the points keep what the replay recorded
+    spec = fit_spec(rows, labels, f"generated dev split ({len(rows)} daily assessments)", c=c, version=version)
     spec = RiskModelSpec(**{**spec.model_dump(), "review_threshold": min(1.0, threshold)})
-    path = write_spec(spec, out / "risk_model_generated.yaml", HEADER)
     red = min(red, 100.0)
-    thresholds = out / "thresholds_fitted.yaml"
-    thresholds.write_text(yaml.safe_dump({"signals": {"band_red": red, "band_amber": min(15.0, red)},
-                                          "rules": {"red_score": red}}, sort_keys=False), encoding="utf-8")
-    info = {"file": path.name, "thresholds_file": thresholds.name, "red_score": red,
-            "review_threshold": spec.review_threshold, "dev_points": len(rows), "c": c,
+    info = {"red_score": red, "review_threshold": spec.review_threshold, "dev_points": len(rows), "c": c,
             "out_of_fold_log_loss": round(loss, 4), "excluded_features": list(EXCLUDED_FEATURES),
             "dev_out_of_fold_at_choice": on_dev,
             "weights": {k: t.weight for k, t in sorted(spec.terms.items(), key=lambda kv: -abs(kv[1].weight))[:12]}}
-    return RiskModel(spec), thresholds, info
+    return DevFit(spec, red, info)
+
+
+def thresholds_document(red: float) -> dict[str, Any]:
+    """The thresholds file of a fitted Red score: the points band and the rules' red_score move together."""
+    return {"signals": {"band_red": red, "band_amber": min(15.0, red)}, "rules": {"red_score": red}}
+
+
+def same_fit(a: RiskModelSpec, a_red: float, b: RiskModelSpec, b_red: float) -> bool:
+    """Two fits agree: the same terms, intercept, review threshold and Red score (versions and notes aside)."""
+    return (a.terms, a.intercept, a.review_threshold, a_red) == (b.terms, b.intercept, b.review_threshold, b_red)
+
+
+def shipped_fit() -> tuple[RiskModelSpec, float]:
+    """The committed defaults (rules/fitted/): the risk model's spec and the Red score."""
+    from rules.fitted import RISK_MODEL_FILE, THRESHOLDS_FILE
+
+    spec = RiskModelSpec.model_validate(yaml.safe_load(RISK_MODEL_FILE.read_text(encoding="utf-8")))
+    red = yaml.safe_load(THRESHOLDS_FILE.read_text(encoding="utf-8"))["rules"]["red_score"]
+    return spec, float(red)
+
+
+def fit_on_dev(dev: list[AccountRun], out: Path, min_precision: float,
+               max_alarms: float) -> tuple[RiskModel, Path, dict[str, Any]]:
+    fit = fit_detection(dev, min_precision, max_alarms)
+    path = write_spec(fit.spec, out / "risk_model_generated.yaml", HEADER)
+    thresholds = out / "thresholds_fitted.yaml"
+    thresholds.write_text(yaml.safe_dump(thresholds_document(fit.red), sort_keys=False), encoding="utf-8")
+    shipped, shipped_red = shipped_fit()
+    info = {"file": path.name, "thresholds_file": thresholds.name, **fit.info,
+            # The full run's dev split is the one the shipped defaults were fitted on: this says whether the
+            # refit reproduces them (the fast subset's smaller dev split gives another fit, as it should).
+            "equals_shipped": same_fit(fit.spec, fit.red, shipped, shipped_red), "shipped_version": shipped.version}
+    return RiskModel(fit.spec), thresholds, info
+
+
+def _has_probability(runs: list[AccountRun]) -> bool:
+    return any(p.probability is not None for r in runs for p in r.points)
 
 
 def product_section(dev: list[AccountRun], test_before: list[AccountRun],
@@ -115,8 +170,11 @@ def product_section(dev: list[AccountRun], test_before: list[AccountRun],
         "dev_before": acting.acting_metrics(dev),
         "dev_after": acting.acting_metrics(dev_after),
         "pr_curve_score": acting.score_pr_curve(test_before),
-        "pr_curve_probability": acting.score_pr_curve(after, "probability"),
-        "calibration": acting.calibration(after),
+        "pr_curve_probability": acting.score_pr_curve(test_before if _has_probability(test_before) else after,
+                                                      "probability"),
+        # The configured detector's probability (the shipped model on a default install; None without one).
+        "calibration": acting.calibration(test_before),
+        "refit_calibration": acting.calibration(after),
         "dev_calibration": acting.calibration(dev_after),
         "risk_model": info,
     }, after

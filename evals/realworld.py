@@ -14,8 +14,12 @@ HEADER = ("Risk model fitted by `redaccount eval` on the dev split (earlier inci
 
 
 def servicenow_section(data_dir: Path | None, engine: Any, th: Any, review_floor: float, out: Path,
-                       limit_positives: int | None) -> dict[str, Any] | None:
-    """ROC AUC and flags of the product before and after fitting its risk model, against count baselines."""
+                       limit_positives: int | None, configured_model: Any = None) -> dict[str, Any] | None:
+    """ROC AUC and flags of the product before and after fitting its risk model, against count baselines.
+
+    ``configured_model``: the risk model the product runs (the shipped one, fitted on the generated dev
+    split, on a default install); its probability is scored on the same test histories as it stands.
+    """
     if not has_servicenow(data_dir):
         return None
     from rules.detector import Detector
@@ -37,7 +41,12 @@ def servicenow_section(data_dir: Path | None, engine: Any, th: Any, review_floor
                 "weights": {k: t.weight for k, t in sorted(spec.terms.items(), key=lambda kv: -abs(kv[1].weight))}}
         return (lambda: Detector(th, None, rules, review_floor, risk_model=model)), info
 
-    result = evaluate(data_dir, plain, fit, limit_positives=limit_positives)
+    configured = None
+    if configured_model is not None:
+        def configured() -> Detector:
+            return Detector(th, None, rules, review_floor, risk_model=configured_model)
+
+    result = evaluate(data_dir, plain, fit, limit_positives=limit_positives, configured=configured)
     after = result.get("product_after") or {}
     best = result["best_baseline_auc"] or 0.0
     result["beats_best_baseline"] = bool(after.get("auc") and after["auc"] > best)

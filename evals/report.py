@@ -25,7 +25,10 @@ def headline(report: dict[str, Any]) -> dict[str, float | None]:
     lead = ("detection", "test", "lead_time_hours")
     tuned = ("detection", "tuned_on_dev", "test")
     sn = ("realworld", "servicenow")
-    act = ("acting", "after")
+    # The goals speak about the product as installed: the configured detector ("before"; on a default
+    # install the shipped defaults fitted on dev). "refit" is this run's fit on its own dev split.
+    act = ("acting", "before")
+    refit = ("acting", "after")
     return {
         "acting.precision": _get(report, *act, "precision"),
         "acting.recall": _get(report, *act, "recall"),
@@ -33,11 +36,16 @@ def headline(report: dict[str, Any]) -> dict[str, float | None]:
         "acting.lead_time_median_h": _get(report, *act, "lead_time_hours", "median"),
         "acting.lead_time_p10_h": _get(report, *act, "lead_time_hours", "p10"),
         "acting.calibration_error": _get(report, "acting", "calibration", "ece"),
-        "acting_with_meaning.precision": _get(report, "acting_with_meaning", "after", "precision"),
-        "acting_with_meaning.recall": _get(report, "acting_with_meaning", "after", "recall"),
+        "acting.refit_precision": _get(report, *refit, "precision"),
+        "acting.refit_recall": _get(report, *refit, "recall"),
+        "acting.refit_false_alarms_per_100_accounts_week": _get(report, *refit, "false_alarms_per_100_accounts_week"),
+        "acting.refit_lead_time_median_h": _get(report, *refit, "lead_time_hours", "median"),
+        "acting.refit_calibration_error": _get(report, "acting", "refit_calibration", "ece"),
+        "acting_with_meaning.precision": _get(report, "acting_with_meaning", "before", "precision"),
+        "acting_with_meaning.recall": _get(report, "acting_with_meaning", "before", "recall"),
         "acting_with_meaning.false_alarms_per_100_accounts_week": _get(
-            report, "acting_with_meaning", "after", "false_alarms_per_100_accounts_week"),
-        "acting_with_meaning.lead_time_median_h": _get(report, "acting_with_meaning", "after", "lead_time_hours",
+            report, "acting_with_meaning", "before", "false_alarms_per_100_accounts_week"),
+        "acting_with_meaning.lead_time_median_h": _get(report, "acting_with_meaning", "before", "lead_time_hours",
                                                        "median"),
         "acting_with_meaning.calibration_error": _get(report, "acting_with_meaning", "calibration", "ece"),
         "acting.before_precision": _get(report, "acting", "before", "precision"),
@@ -76,6 +84,7 @@ def headline(report: dict[str, Any]) -> dict[str, float | None]:
         "briefs.not_known": _get(report, "briefs", "generated_cases", "not_known"),
         "realworld.servicenow_auc_before": _get(report, *sn, "product_before", "auc"),
         "realworld.servicenow_auc": _get(report, *sn, "product_after", "auc"),
+        "realworld.servicenow_configured_auc": _get(report, *sn, "product_configured", "auc"),
         "realworld.servicenow_best_baseline_auc": _get(report, *sn, "best_baseline_auc"),
         "realworld.servicenow_auc_margin": _margin(report),
         "realworld.servicenow_precision": _get(report, *sn, "product_after", "acts", "precision"),
@@ -116,17 +125,17 @@ def acting_markdown(report: dict[str, Any]) -> list[str]:
              f"{OLD_SUITE['recall']} | n/a | {OLD_SUITE['lead_time_median_h']} | n/a |",
              f"| new suite, old definition | {_fmt(det['precision'])} | {_fmt(det['recall'])} | n/a | "
              f"{_fmt(det['lead_time_hours']['median'])} | {_fmt(det['lead_time_hours']['p10'])} |",
-             row("new suite, acts before escalation: rules + points score", a["before"]),
-             row("new suite, acts before escalation: + risk model fitted on dev", a["after"]),
-             row("(dev split, rules + points score)", a["dev_before"]),
-             *([row("(dev split, + risk model: replayed with the file fitted on dev, optimistic)", a["dev_after"])]
+             row(f"new suite, acts before escalation: {_configured(a)}", a["before"]),
+             row(f"new suite, acts before escalation: refitted on this run's dev split ({_refit(a)})", a["after"]),
+             row(f"(dev split, {_configured(a)})", a["dev_before"]),
+             *([row("(dev split, refit: replayed with the file fitted on dev, optimistic)", a["dev_after"])]
                if a.get("dev_after") else [])]
     am = report.get("acting_with_meaning")
     if am:
-        lines += [row("new suite, acts before escalation: escalation by meaning on, rules + points score", am["before"]),
-                  row("new suite, acts before escalation: escalation by meaning on, + risk model fitted on dev",
+        lines += [row(f"new suite, acts before escalation: escalation by meaning on, {_configured(a)}", am["before"]),
+                  row("new suite, acts before escalation: escalation by meaning on, refitted on dev with it",
                       am["after"]),
-                  row("(dev split, meaning on, + risk model: replayed with the file fitted on dev, optimistic)",
+                  row("(dev split, meaning on, refit: replayed with the file fitted on dev, optimistic)",
                       am["dev_after"])]
         if am.get("calibration"):
             lines += ["", f"With meaning on: calibration error {_fmt(am['calibration']['ece'])} (test); "
@@ -134,13 +143,33 @@ def acting_markdown(report: dict[str, Any]) -> list[str]:
     lines += [""]
     cal = a.get("calibration")
     if cal:
-        lines += [f"Calibration of the fitted probability (test, {cal['points']} daily assessments, base rate "
+        lines += [f"Calibration of the configured detector's probability (test, {cal['points']} daily assessments, base rate "
                   f"{_fmt(cal['base_rate'])}): expected calibration error {_fmt(cal['ece'])}.", "",
                   "| bin | n | predicted | observed |", "|---|---|---|---|",
                   *[f"| {c['bin']} | {c['n']} | {_fmt(c['predicted'])} | {_fmt(c['observed'])} |" for c in cal["table"]],
                   ""]
-    lines += [f"Risk model: {json.dumps(a['risk_model'])}", ""]
+    refit_cal = a.get("refit_calibration")
+    if refit_cal:
+        lines += [f"Calibration of the refit's probability (test): expected calibration error {_fmt(refit_cal['ece'])}.",
+                  ""]
+    lines += [f"Configured detector: {json.dumps(a.get('configured'))}", "",
+              f"Refit on this run's dev split: {json.dumps(a['risk_model'])}", ""]
     return lines
+
+
+def _configured(a: dict[str, Any]) -> str:
+    c = a.get("configured") or {}
+    if c.get("shipped"):
+        return f"default install (shipped defaults fitted on dev: Red {_fmt(c.get('red_score'))}, risk model " \
+               f"{c.get('risk_model')})"
+    return f"as configured (Red {_fmt(c.get('red_score'))}, risk model {c.get('risk_model') or 'none'})"
+
+
+def _refit(a: dict[str, Any]) -> str:
+    m = a.get("risk_model") or {}
+    same = m.get("equals_shipped")
+    return f"Red {_fmt(m.get('red_score'))}, probability {_fmt(m.get('review_threshold'))}" + (
+        ", reproduces the shipped defaults" if same else ", differs from the shipped defaults" if same is False else "")
 
 
 def realworld_markdown(report: dict[str, Any]) -> list[str]:
@@ -153,7 +182,7 @@ def realworld_markdown(report: dict[str, Any]) -> list[str]:
              "replayed through the product's event envelope and detector (evals/servicenow_data.py). Split by "
              f"opening time: {sn['cases']}.", "",
              "| scorer (test split) | ROC AUC | AUC priority raise | AUC reopen |", "|---|---|---|---|"]
-    for key in ("product_before", "product_after"):
+    for key in ("product_before", "product_configured", "product_after"):
         m = sn.get(key)
         if m:
             lines.append(f"| product: {m['score']} | {_fmt(m['auc'])} | {_fmt(m['auc_by_kind']['priority_raise'])} | "
@@ -161,7 +190,7 @@ def realworld_markdown(report: dict[str, Any]) -> list[str]:
     for name, b in sn["baselines"].items():
         lines.append(f"| baseline LR: {name} | {_fmt(b['auc'])} | | |")
     lines.append("")
-    for key in ("product_before", "product_after"):
+    for key in ("product_before", "product_configured", "product_after"):
         m = sn.get(key)
         if m:
             a, lt = m["acts"], m["lead_time"]

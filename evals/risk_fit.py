@@ -32,7 +32,8 @@ def best_f1_threshold(probs: Sequence[float], labels: Sequence[int]) -> float:
     return best[1]
 
 
-def fit_spec(rows: Sequence[dict[str, float]], labels: Sequence[int], fitted_on: str, c: float = 1.0) -> RiskModelSpec:
+def fit_spec(rows: Sequence[dict[str, float]], labels: Sequence[int], fitted_on: str, c: float = 1.0,
+             version: str | None = None) -> RiskModelSpec:
     """A logistic regression over the rows' features, as a RiskModelSpec."""
     from sklearn.linear_model import LogisticRegression
 
@@ -51,7 +52,7 @@ def fit_spec(rows: Sequence[dict[str, float]], labels: Sequence[int], fitted_on:
     draft = RiskModelSpec(version="draft", intercept=float(model.intercept_[0]), review_threshold=0.5, terms=terms)
     probs = [RiskModel(draft).estimate(r).probability for r in rows]
     stamp = datetime.now(UTC).strftime("%Y%m%d")
-    return RiskModelSpec(version=f"fitted-{stamp}-{len(rows)}", fitted_on=fitted_on,
+    return RiskModelSpec(version=version or f"fitted-{stamp}-{len(rows)}", fitted_on=fitted_on,
                          intercept=round(float(model.intercept_[0]), 6),
                          review_threshold=best_f1_threshold(probs, labels), terms=terms)
 

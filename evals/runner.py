@@ -115,7 +115,8 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None, *, sentiment: An
     ``live``: the product's `rules.detect.Detection` (`redaccount eval` passes it): the replays then use
     its reader, thresholds, risk model and escalation-by-meaning setting, the configuration serve, score and
     the workers run. Without it (standalone runs): ``sentiment`` or the reader of ``settings``' data dir,
-    the default thresholds, and meaning as ``cfg.meaning`` says.
+    the settings' thresholds and risk model (the shipped, dev-fitted defaults unless overridden), and
+    meaning as ``cfg.meaning`` says.
     """
     from agent.sentiment import load_sentiment_model
     from evals.compliance_meaning_eval import with_meaning
@@ -126,7 +127,8 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None, *, sentiment: An
     from rules.detector import Detector, compliance_for
     from rules.loader import load_ruleset
     from rules.reference import ReferenceEvaluator
-    from rules.thresholds import Thresholds, load_thresholds
+    from rules.risk_model import risk_model_for
+    from rules.thresholds import load_thresholds
 
     settings = settings or Settings(data_dir=cfg.out / ".redaccount", llm_enabled=False)
     timings: dict[str, float] = {}
@@ -146,7 +148,7 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None, *, sentiment: An
         reader = CachedSentiment(live.sentiment)
         cfg.meaning = meaning is not None  # the report says what ran
     else:
-        th, risk_model = Thresholds(), None
+        th, risk_model = load_thresholds(settings.thresholds_file), risk_model_for(settings.risk_model_file)
         reader = CachedSentiment(sentiment if sentiment is not None else load_sentiment_model(settings))
         meaning = EscalationMeaning(th.escalation_prototypes) if cfg.meaning else None
     runs = {}
@@ -186,6 +188,7 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None, *, sentiment: An
     cfg.out.mkdir(parents=True, exist_ok=True)
     acts, _ = product_section(dev, test, replay_with, cfg.out)
     acts["meaning"] = meaning is not None
+    acts["configured"] = configured_detector(th, engine, risk_model)
     _timed(timings, "product_fit_and_replay", t)
     acts_meaning = None
     if meaning is None and cfg.meaning_variant:
@@ -239,7 +242,7 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None, *, sentiment: An
 
     t = time.perf_counter()
     real = servicenow_section(data_dir, engine, th, settings.review_confidence_floor, cfg.out,
-                              None if cfg.full else cfg.servicenow_positives)
+                              None if cfg.full else cfg.servicenow_positives, configured_model=risk_model)
     _timed(timings, "servicenow", t)
 
     know = None
@@ -267,6 +270,20 @@ def run_eval(cfg: EvalConfig, settings: Settings | None = None, *, sentiment: An
         "knowledge": know,
         "timings_s": timings,
     }
+
+
+def configured_detector(th: Any, engine: Any, risk_model: Any) -> dict[str, Any]:
+    """What the replays ran with, and whether it is the shipped default (rules/fitted/) as committed."""
+    from evals.product_eval import shipped_fit
+
+    spec, red = shipped_fit()
+    rules_red = getattr(getattr(engine, "ruleset", None), "thresholds", {}).get("red_score")
+    model = risk_model.spec if risk_model is not None else None
+    shipped = (model is not None and model.terms == spec.terms and model.intercept == spec.intercept
+               and model.review_threshold == spec.review_threshold and th.band_red == red and rules_red == red)
+    return {"shipped": shipped, "red_score": th.band_red, "rules_red_score": rules_red,
+            "risk_model": model.version if model is not None else None,
+            "review_threshold": model.review_threshold if model is not None else None}
 
 
 def _briefs(cfg: EvalConfig, settings: Settings, test: list[Any]) -> dict[str, Any]:

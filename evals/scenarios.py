@@ -65,12 +65,15 @@ HARD_POSITIVES = ("polite_frustration", "slow_drift", "silence_before_renewal", 
 def build_splits(n_accounts: int, months: int, data_dir: Path | None) -> tuple[dict[Pool, Split], dict[Pool, TextPools] | None]:
     """Dev and test histories; public text when `data_dir` holds it, the generator's templates otherwise."""
     pools = load_pools(data_dir) if data_dir is not None and has_public_data(data_dir) else None
-    splits: dict[Pool, Split] = {}
-    for name, seed in SEEDS.items():
-        source = pools[name].text_source() if pools else None
-        sample = generate(seed=seed, n_accounts=n_accounts, months=months, text_source=source, weights=MIXES[name])
-        splits[name] = Split(name, seed, sample, "public data" if pools else "templates")
+    splits = {name: build_split(name, n_accounts, months, pools) for name in SEEDS}
     return splits, pools
+
+
+def build_split(name: Pool, n_accounts: int, months: int, pools: dict[Pool, TextPools] | None) -> Split:
+    """One split: its seed, its archetype mix and its own half of the public text (templates without it)."""
+    source = pools[name].text_source() if pools else None
+    sample = generate(seed=SEEDS[name], n_accounts=n_accounts, months=months, text_source=source, weights=MIXES[name])
+    return Split(name, SEEDS[name], sample, "public data" if pools else "templates")
 
 
 def archetype_kinds() -> dict[str, str]:

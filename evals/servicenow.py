@@ -114,8 +114,10 @@ def _leads(runs: list[Replayed]) -> dict[str, Any]:
 
 
 def evaluate(data_dir: Path, make_detector: Any, fit_risk_model: Any | None = None,
-             negatives_per_positive: int = 3, limit_positives: int | None = None) -> dict[str, Any]:
-    """The full comparison; `fit_risk_model(dev_runs)` returns a detector factory using the fitted model."""
+             negatives_per_positive: int = 3, limit_positives: int | None = None,
+             configured: Any | None = None) -> dict[str, Any]:
+    """The full comparison; `fit_risk_model(dev_runs)` returns a detector factory using the fitted model;
+    `configured` (a detector factory) scores the product's own risk model as it stands, fitted on nothing here."""
     incidents, updates = load(data_dir)
     cases = build_cases(incidents, updates, negatives_per_positive, limit_positives=limit_positives)
     dev, test = split_by_time(cases)
@@ -135,6 +137,10 @@ def evaluate(data_dir: Path, make_detector: Any, fit_risk_model: Any | None = No
 
     before = [replay_case(c, make_detector) for c in test]
     out["product_before"] = _summary(before, "points score")
+    if configured is not None:
+        shipped = [replay_case(c, configured) for c in test]
+        out["product_configured"] = _summary(shipped, "configured risk probability (not fitted on these incidents)",
+                                             use_probability=True)
     if fit_risk_model is not None:
         dev_runs = [replay_case(c, make_detector) for c in dev]
         fitted_factory, model_info = fit_risk_model(dev_runs)

@@ -39,13 +39,17 @@ class Decision:
 
 
 def decide(connection, outcome: AccountAssessment, at: datetime) -> Decision:  # type: ignore[no-untyped-def]
-    """Red and confident opens a case; a non-green low-confidence decision asks a person; green does nothing.
+    """Red and confident opens a case; an assessment that needs review asks a person; otherwise nothing.
 
-    Decisions are taken only on a changed assessment (a repeat of the same verdict decides nothing new),
-    and only for an account whose record has arrived.
+    An assessment needs review when the rules say so (a Red score with low confidence, a compliance term),
+    when an off-green one has low confidence without a risk model, or when the risk model's probability
+    reaches its threshold: that one may be green (an account with few signals that still looks like the
+    ones that escalated), and the review item is the only thing the model can raise. Decisions are taken
+    only on a changed assessment (a repeat of the same verdict decides nothing new), and only for an
+    account whose record has arrived.
     """
     a = outcome.assessment
-    if not outcome.recorded or not outcome.known_account or a.band == Band.green:
+    if not outcome.recorded or not outcome.known_account:
         return Decision("none")
     if a.needs_review:
         if has_open_case(connection, a.account_id):

@@ -23,7 +23,7 @@ from core.store import detection as store
 from core.store.detection import latest_assessment, risk_history
 from rules.detector import Detector, RulesPort
 from rules.next_due import next_change_at
-from rules.risk_model import load_risk_model
+from rules.risk_model import risk_model_for
 from rules.signals.ports import ComplianceReviewPort, MeaningPort, SentimentPort
 from rules.signals.window import AccountWindow
 from rules.thresholds import Thresholds, thresholds_from_settings
@@ -95,7 +95,7 @@ class Detection:
                       compliance_meaning: ComplianceReviewPort | None = None) -> Detection:
         """The detection every path runs: settings' thresholds, risk model file, the given reader and meaning."""
         return cls(thresholds_from_settings(settings), sentiment, ruleset, settings.review_confidence_floor,
-                   load_risk_model(settings.risk_model_file), meaning, compliance_meaning)
+                   risk_model_for(settings.risk_model_file), meaning, compliance_meaning)
 
     def detector(self) -> Detector:
         return Detector(self.th, self.sentiment, self.ruleset, self.review_floor, risk_model=self.risk_model,

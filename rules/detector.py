@@ -214,10 +214,11 @@ class Detector:
         context["context_multiplier"] = scored.multiplier
         context["prior_red_cases"] = reds
         if estimate is not None:
-            # The fitted model may only ask a person to look (a review item), never open a case by itself.
+            # The fitted model may only ask a person to look (a review item), never open a case by itself,
+            # and never turn the case a confident Red opens into a review item (the rules keep the final say).
             context["risk_probability"] = estimate.probability
             context["risk_drivers"] = ", ".join(f"{k} {v:+.2f}" for k, v in estimate.top()) or "none"
-            if estimate.probability >= self.risk_model.review_threshold:  # type: ignore[union-attr]
+            if band != Band.red and estimate.probability >= self.risk_model.review_threshold:  # type: ignore[union-attr]
                 needs_review = True
         proposed = [r for r in w.compliance_review if w.live(r[1], r[6], at)]
         if proposed:

@@ -232,8 +232,24 @@ def _resolve(condition: Condition, thresholds: dict[str, Scalar]) -> Condition:
     return condition.model_copy(update={"any": [_resolve(c, thresholds) for c in condition.any or []]})
 
 
-def load_ruleset(rules_dir: Path | str | None = None, thresholds_file: Path | str | None = None) -> RuleSet:
-    """Load and validate every rule file; raise RuleValidationError listing all problems found."""
+def _fitted_overrides(directory: Path, known: dict[str, Scalar]) -> tuple[dict[str, Scalar], list[RuleError]]:
+    """The shipped fitted layer's `rules:` values (rules/fitted/thresholds.yaml: the Red score fitted on the
+    dev split). An operator's own rule folder may not define a threshold the shipped set has: skipped there."""
+    from rules.fitted import THRESHOLDS_FILE
+
+    values, errors = _load_overrides(THRESHOLDS_FILE, known)
+    if directory != DEFAULT_RULES_DIR:
+        errors = [e for e in errors if not isinstance(e, UnknownThresholdError)]
+    return values, errors
+
+
+def load_ruleset(rules_dir: Path | str | None = None, thresholds_file: Path | str | None = None, *,
+                 fitted: bool = True) -> RuleSet:
+    """Load and validate every rule file; raise RuleValidationError listing all problems found.
+
+    Thresholds: the rule files' own, then the shipped fitted layer (unless ``fitted=False``), then the
+    operator's `thresholds_file`, each value winning over the one below.
+    """
     directory = Path(rules_dir) if rules_dir is not None else DEFAULT_RULES_DIR
     raw: dict[str, dict[str, Any]] = {}
     models: dict[str, Any] = {}
@@ -276,7 +292,13 @@ def load_ruleset(rules_dir: Path | str | None = None, thresholds_file: Path | st
                     RuleSchemaError(f"threshold {name!r} is defined in two files", file=f"{kind}.yaml", path=f"thresholds.{name}")
                 )
             defaults[name] = value
-    overrides, override_errors = _load_overrides(Path(thresholds_file) if thresholds_file else None, defaults)
+    overrides: dict[str, Scalar] = {}
+    if fitted:
+        shipped, shipped_errors = _fitted_overrides(directory, defaults)
+        overrides.update(shipped)
+        errors.extend(shipped_errors)
+    operator, override_errors = _load_overrides(Path(thresholds_file) if thresholds_file else None, defaults)
+    overrides.update(operator)
     errors.extend(override_errors)
     thresholds = {**defaults, **{k: v for k, v in overrides.items() if k in defaults}}
 

@@ -2,8 +2,9 @@
 
 The points score (rules/scoring.py) stays the explainable sum of signals; this model turns the same
 window into a calibrated probability that the account escalates, with weights fitted on a dev split
-(`evals/risk_fit.py` writes the file). Each feature's contribution to the log-odds is kept, so a review
-item raised by the model says which facts drove it. The rules keep the final say: the model can only
+(`evals/risk_fit.py`). The shipped default, rules/fitted/risk_model.yaml, is such a fit on the generated
+dev split (`redaccount eval fit-defaults`); an operator's file replaces it. Each feature's contribution to
+the log-odds is kept, so a review item raised by the model says which facts drove it. The rules keep the final say: the model can only
 raise a low-confidence review item, never open a case or lower a band.
 """
 
@@ -122,6 +123,22 @@ def load_risk_model(path: Path | str | None) -> RiskModel | None:
         raise RiskModelError(f"cannot read risk model {path}: {exc}") from exc
     except ValidationError as exc:
         raise RiskModelError(f"{path}: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from exc
+
+
+# `REDACCOUNT_RISK_MODEL_FILE` values that switch the model off (the points score and the rules alone).
+OFF = ("none", "off")
+
+
+def risk_model_for(setting: Path | str | None) -> RiskModel | None:
+    """The model the product runs: the operator's file, none when the setting says `none`, else the shipped
+    default fitted on the generated dev split (rules/fitted/risk_model.yaml)."""
+    from rules.fitted import RISK_MODEL_FILE
+
+    if setting is None:
+        return load_risk_model(RISK_MODEL_FILE)
+    if str(setting).strip().lower() in OFF:
+        return None
+    return load_risk_model(setting)
 
 
 def dump_spec(spec: RiskModelSpec, header: str = "") -> str:

@@ -1,4 +1,5 @@
-"""Signal thresholds and weights: defaults in code, overridable from `Settings.thresholds_file` (YAML)."""
+"""Signal thresholds and weights: defaults in code, the fitted Red score of rules/fitted/ on top, overridable
+from `Settings.thresholds_file` (YAML)."""
 
 from __future__ import annotations
 
@@ -162,10 +163,7 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def load_thresholds(path: Path | None = None) -> Thresholds:
-    """Defaults, with the YAML file's values on top (weights and tiers merge key by key)."""
-    if path is None:
-        return Thresholds()
+def _read_section(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
@@ -173,12 +171,36 @@ def load_thresholds(path: Path | None = None) -> Thresholds:
     if not isinstance(data, dict):
         raise ThresholdsError(f"{path}: expected a mapping at the top level")
     # One operator file may hold both sections: `signals:` (here) and `rules:` (the rule engine's thresholds).
-    data = data["signals"] if "signals" in data else {k: v for k, v in data.items() if k != "rules"}
+    section = data["signals"] if "signals" in data else {k: v for k, v in data.items() if k != "rules"}
+    if not isinstance(section, dict):
+        raise ThresholdsError(f"{path}: expected a mapping under `signals`")
+    return section
+
+
+def _validated(data: dict[str, Any], path: Path) -> Thresholds:
     try:
-        return Thresholds.model_validate(_merge(Thresholds().model_dump(), data))
+        return Thresholds.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise ThresholdsError(f"{path}: {problems}") from exc
+
+
+def load_thresholds(path: Path | None = None, *, fitted: bool = True) -> Thresholds:
+    """The code defaults, the shipped fitted file (rules/fitted/thresholds.yaml: the Red score fitted on the
+    dev split) on top, then the operator's file (weights and tiers merge key by key).
+
+    ``fitted=False`` leaves the shipped fitted layer out: the detector as it is before any fit (what
+    `redaccount eval fit-defaults` replays the dev split with).
+    """
+    from rules.fitted import THRESHOLDS_FILE
+
+    merged = Thresholds().model_dump()
+    if fitted:
+        merged = _merge(merged, _read_section(THRESHOLDS_FILE))
+        _validated(merged, THRESHOLDS_FILE)
+    if path is not None:
+        merged = _merge(merged, _read_section(path))
+    return _validated(merged, Path(path) if path is not None else THRESHOLDS_FILE)
 
 
 def thresholds_from_settings(settings: Settings) -> Thresholds:

@@ -100,3 +100,37 @@ def sentiment(
         err_console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
     print(json.dumps(report, indent=2))
+
+
+@eval_app.command("fit-defaults")
+def fit_defaults(
+    data_dir: Path = typer.Option(..., "--data-dir", help="Public data folder (../shared/data): the dev split's text."),
+    out: Path | None = typer.Option(None, "--out", help="Where to write the two files (default: the shipped "
+                                    "rules/fitted/ folder)."),
+    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 when a refit differs from the "
+                               "committed files."),
+) -> None:
+    """Fit the shipped detection defaults (risk model, Red score) on the generated dev split only."""
+    from evals import fit_defaults as fd
+    from rules.fitted import FITTED_DIR
+
+    if not data_dir.is_dir():
+        err_console.print(f"[red]error:[/red] --data-dir {data_dir} is not a folder")
+        raise typer.Exit(2)
+    with console.status("generating and replaying the dev split, fitting ..."):
+        try:
+            fitted = fd.fit_defaults(data_dir)
+        except ValueError as exc:
+            err_console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from None
+    console.print(fitted.header)
+    if check:
+        problems = fd.differences(fitted, out or FITTED_DIR)
+        for problem in problems:
+            err_console.print(f"[red]differs:[/red] {problem}")
+        if problems:
+            raise typer.Exit(1)
+        console.print(f"[green]the committed defaults in {out or FITTED_DIR} are this fit[/]")
+        return
+    for path in fd.write(fitted, out or FITTED_DIR):
+        console.print(f"wrote {path}")

@@ -21,7 +21,7 @@ from core.models import Band, Evidence, Outcome, RiskAssessment, RiskSignal, Tim
 from core.settings import Settings
 from core.store.cases import append_timeline, close_escalation, open_escalation
 from core.store.labels import RISK, SENTIMENT, OperatorLabel, read_labels, record_labels
-from rules.thresholds import Thresholds, thresholds_from_settings
+from rules.thresholds import load_thresholds, thresholds_from_settings
 from rules.weights import learn_multipliers, refit_risk_weights
 from tests.api.conftest import store_assessment
 from tests.utils.csat_fixture import BAD, GOOD
@@ -157,7 +157,7 @@ def test_risk_weights_learn_from_confirmed_and_dismissed_cases_within_bounds(set
     assert mult["sla_breach"] > 1.0 > mult["negative_sentiment"]
     assert all(0.5 <= m <= 1.5 for m in mult.values())
     record_labels(engine, labels)
-    th = Thresholds()
+    th = load_thresholds(settings.thresholds_file)  # what the refit job passes: the shipped fitted Red score on top
     result = refit_risk_weights(engine, th, settings.data_dir)
     assert result.activated, result.reason
     assert result.auc_learnt >= result.auc_in_force  # type: ignore[operator]
@@ -169,9 +169,9 @@ def test_risk_weights_learn_from_confirmed_and_dismissed_cases_within_bounds(set
 
 def test_risk_weights_refit_without_both_verdicts_is_not_activated(settings: Settings, engine: sa.Engine) -> None:
     record_labels(engine, [_risk(f"case:c{i}", "confirmed", sla_breach=1.0) for i in range(20)])
-    result = refit_risk_weights(engine, Thresholds(), settings.data_dir)
+    result = refit_risk_weights(engine, load_thresholds(settings.thresholds_file), settings.data_dir)
     assert not result.activated
-    assert thresholds_from_settings(settings) == Thresholds()
+    assert thresholds_from_settings(settings) == load_thresholds(settings.thresholds_file)
 
 
 class _Port:

@@ -29,6 +29,10 @@ from product.assess import assess_pending, run_assessment, sweep
 from product.clock import FixedClock
 
 ACCOUNTS = 14  # the first accounts of the committed sample: small enough to run on both databases
+# None of these 14 reaches the shipped Red score fitted on dev (rules/fitted/thresholds.yaml: 50); the case
+# mechanics are tested with an operator's thresholds file at the former hand-set 25 (the shipped risk model
+# stays loaded, so its review items run through the loop too).
+OPERATOR_RED = "signals:\n  band_red: 25\nrules:\n  red_score: 25\n"
 
 
 def _events() -> list:
@@ -40,10 +44,17 @@ def _events() -> list:
 @pytest.fixture
 def product(db_url: str, tmp_path: Path) -> Iterator[Product]:
     events = _events()
-    settings = Settings(data_dir=tmp_path / "data", database_url=db_url, llm_enabled=False)
+    settings = Settings(data_dir=tmp_path / "data", database_url=db_url, llm_enabled=False,
+                        thresholds_file=_operator_red(tmp_path))
     built = build_product(settings, clock=FixedClock(events[0].occurred_at), immediate_jobs=True)
     yield built
     built.close()
+
+
+def _operator_red(tmp_path: Path) -> Path:
+    path = tmp_path / "thresholds.yaml"
+    path.write_text(OPERATOR_RED)
+    return path
 
 
 def _stream(product: Product, events: list, chunk: int = 40) -> None:
@@ -84,7 +95,8 @@ def test_each_red_account_opens_one_case_that_waits_for_its_first_approval(produ
     assert all(o["escalation_id"] in {c.id for c in cases} for o in read_outbox(product.engine))
     for review in list_reviews(product.engine, status=None):
         body = assessments[review.assessment_id]
-        assert body.needs_review and body.band != "green"
+        # Any band: the risk model may ask a person to look at a green account (few signals, high probability).
+        assert body.needs_review
 
 
 def test_per_account_folding_matches_one_batch_assessment(product: Product, tmp_path: Path) -> None:
@@ -92,7 +104,7 @@ def test_per_account_folding_matches_one_batch_assessment(product: Product, tmp_
     _stream(product, events, chunk=25)
     end = product.clock()
     live = {a.account_id: a for a in product.detection.assess_all(product.engine, end, persist=False)}
-    batch_settings = Settings(data_dir=tmp_path / "batch", llm_enabled=False)
+    batch_settings = Settings(data_dir=tmp_path / "batch", llm_enabled=False, thresholds_file=product.settings.thresholds_file)
     other = build_product(batch_settings, clock=FixedClock(end), immediate_jobs=True)
     try:
         write_events(other.engine, events)

@@ -121,3 +121,16 @@ def test_escalation_language_by_meaning_keeps_its_evidence() -> None:
     sig = next(s for s in meant.assess(h.account_id, h.now).signals if s.kind == "escalation_language")
     assert "~Please get management involved (0.90)" in sig.detail
     assert sig.evidence[0].record_type == "message" and "supervisor" in sig.evidence[0].quote
+
+
+def test_risk_model_never_turns_a_confident_red_case_into_a_review_item() -> None:
+    h = healthy(weeks=2)
+    th = Thresholds(band_amber=0.0, band_red=0.0)  # every assessment with a signal is Red
+    plain = Detector(th, review_floor=0.0)
+    plain.process(h.events)
+    base = plain.assess(h.account_id, h.now)
+    eager = Detector(th, review_floor=0.0, risk_model=RiskModel(_spec(log_events=5.0)))
+    eager.process(h.events)
+    a = eager.assess(h.account_id, h.now)
+    assert base.band.value == a.band.value == "red" and not base.needs_review
+    assert a.context["risk_probability"] > 0.5 and not a.needs_review  # the case opens as without the model

@@ -167,7 +167,8 @@ def test_threshold_overrides(rules_dir: Path, tmp_path: Path) -> None:
     error = only_error(rules_dir, overrides)
     assert isinstance(error, UnknownThresholdError) and "did you mean 'red_score'?" in str(error)
     overrides.write_text("rules:\n  red_score: high\n")
-    assert f"must be int like its default {base.thresholds['red_score']}" in str(only_error(rules_dir, overrides))
+    own = load_ruleset(rules_dir, fitted=False).thresholds["red_score"]  # the rule file's own value, not the fitted layer
+    assert f"must be int like its default {own}" in str(only_error(rules_dir, overrides))
     overrides.write_text("rule:\n  red_score: 80\n")
     assert "did you mean 'rules'?" in str(only_error(rules_dir, overrides))
 
