@@ -70,7 +70,9 @@ class CaseWatch:
 
     def __init__(self, product: Product, names: dict[str, str]):
         self.product, self.names = product, names
+        # Everything the product acted on: cases and risk review items, by id -> (account, event time).
         self.seen: dict[str, tuple[str, datetime]] = {}
+        self.kinds: dict[str, str] = {}
         self._last = 0.0
 
     def __call__(self, stats: ReplayStats) -> None:
@@ -89,10 +91,17 @@ class CaseWatch:
             self.names.update({a.id: a.name for a in list_accounts(self.product.engine)})
         for case in sorted(list_escalations(self.product.engine), key=lambda c: c.opened_at):
             if case.id not in self.seen:
-                self.seen[case.id] = (case.account_id, case.opened_at)
-                name = self.names.get(case.account_id) or case.account_id
-                console.print(f"[bold red]case opened[/] {case.opened_at:%Y-%m-%d %H:%M} (event time) "
-                              f"{escape(name)} ({case.account_id})")
+                self._saw(case.id, "case", case.account_id, case.opened_at, "[bold red]case opened[/]")
+        # A review item is the product acting too (an uncertain account put before a person), so it counts.
+        for review in sorted(list_reviews(self.product.engine, status=None, limit=10_000), key=lambda r: r.created_at):
+            if review.id not in self.seen:
+                self._saw(review.id, "risk review", review.account_id, review.created_at,
+                          "[bold yellow]risk review[/]")
+
+    def _saw(self, key: str, kind: str, account_id: str, at: datetime, label: str) -> None:
+        self.seen[key], self.kinds[key] = (account_id, at), kind
+        name = self.names.get(account_id) or account_id
+        console.print(f"{label} {at:%Y-%m-%d %H:%M} (event time) {escape(name)} ({account_id})")
 
 
 def stream_sample(product: Product, events: list[dict[str, Any]], secret: str) -> tuple[ReplayStats, CaseWatch]:
@@ -116,9 +125,13 @@ def stream_sample(product: Product, events: list[dict[str, Any]], secret: str) -
 def show_lead_times(product: Product, watch: CaseWatch, truth_file: Any) -> None:
     """For each case: flagged at T; the customer escalated (or would have) at T + lead, from the truth file."""
     truth = {t["account_id"]: t for t in json.loads(truth_file.read_text(encoding="utf-8"))}
-    table = Table("account", "flagged at (T)", "sample truth", "lead", title="Cases opened by the live loop")
+    table = Table("account", "flagged at (T)", "as", "sample truth", "lead",
+                  title="Accounts the live loop acted on (first case or risk review item)")
     leads = []
-    for _, (account_id, opened) in sorted(watch.seen.items(), key=lambda kv: kv[1][1]):
+    first: dict[str, tuple[str, datetime]] = {}
+    for key, (account_id, opened) in sorted(watch.seen.items(), key=lambda kv: kv[1][1]):
+        first.setdefault(account_id, (key, opened))
+    for account_id, (key, opened) in sorted(first.items(), key=lambda kv: kv[1][1]):
         fact = truth.get(account_id, {})
         escalated = _when(fact.get("escalation_at"))
         if escalated is not None:
@@ -130,11 +143,14 @@ def show_lead_times(product: Product, watch: CaseWatch, truth_file: Any) -> None
             said, lead = "at risk (would have escalated or churned)", "-"
         else:
             said, lead = "not at risk in the truth file (false positive)", "-"
-        table.add_row(escape(watch.names.get(account_id, account_id)), f"{opened:%Y-%m-%d %H:%M}", said, lead)
+        table.add_row(escape(watch.names.get(account_id, account_id)), f"{opened:%Y-%m-%d %H:%M}", watch.kinds[key],
+                      said, lead)
     console.print(table)
-    missed = [t for t, f in truth.items() if f.get("escalates") and t not in {a for a, _ in watch.seen.values()}]
+    missed = [t for t, f in truth.items() if f.get("escalates") and t not in first]
     ahead = sum(1 for lead in leads if lead > 0)
-    console.print(f"{len(watch.seen)} case(s) opened; {ahead} of {len(leads)} escalating account(s) flagged before "
-                  f"the customer escalated; {len(missed)} escalating account(s) without a case"
-                  + (f" ({len(list_reviews(product.engine))} waiting in risk review)" if list_reviews(product.engine)
-                     else ""))
+    healthy = sum(1 for a in first if not truth.get(a, {}).get("at_risk"))
+    cases = sum(1 for kind in watch.kinds.values() if kind == "case")
+    console.print(f"{cases} case(s) opened and {len(watch.kinds) - cases} risk review item(s) raised on "
+                  f"{len(first)} account(s); {ahead} of {len(leads)} escalating account(s) flagged before the customer "
+                  f"escalated; {len(missed)} escalating account(s) never flagged; {healthy} healthy account(s) "
+                  f"flagged (false positives); {len(list_reviews(product.engine))} review item(s) still waiting")
