@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.db import schema as t
+from core.db.engine import read_connection
 from core.models import ApprovalDecision, ApprovalRequest, TimelineEntry
 
 
@@ -125,7 +126,7 @@ def request_approval(engine: sa.Engine, request: ApprovalRequest, thread_id: str
 
 
 def get_approval(engine: sa.Engine, approval_id: str) -> ApprovalRecord:
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         row = c.execute(_select().where(t.approvals.c.id == approval_id)).one_or_none()
     if row is None:
         raise ApprovalNotFound(approval_id)
@@ -137,7 +138,7 @@ def get_approval_with_evidence(engine: sa.Engine, approval_id: str) -> tuple[App
     connection (ApprovalNotFound). The caller decides what of it the reader may see."""
     from core.store.records import resolve_evidence_in
 
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         row = c.execute(_select().where(t.approvals.c.id == approval_id)).one_or_none()
         if row is None:
             raise ApprovalNotFound(approval_id)
@@ -226,7 +227,7 @@ def list_failures(engine: sa.Engine, *, case_id: str | None = None) -> list[Appr
              .order_by(f.c.failed_at))
     if case_id:
         query = query.where(f.c.escalation_id == case_id)
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         rows = c.execute(query).all()
     return [ApprovalFailure(approval_id=r.approval_id, case_id=r.escalation_id, failed_at=r.failed_at,
                             decision_type=r.decision_type, error=r.error, attempts=r.attempts) for r in rows]
@@ -277,6 +278,6 @@ def list_approvals(engine: sa.Engine, *, status: str | Sequence[str] | None = "p
         query = query.limit(limit)
     if offset:
         query = query.offset(offset)
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         rows = c.execute(query).all()
     return [_record(r) for r in rows]

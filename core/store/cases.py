@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.db import schema as t
+from core.db.engine import read_connection
 from core.models import (
     Account,
     Escalation,
@@ -93,7 +94,7 @@ def open_sla_clocks(engine: sa.Engine) -> list[tuple[str, dict[str, str]]]:
 
 
 def get_escalation(engine: sa.Engine, case_id: str) -> Escalation:
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         return _read_escalation(c, case_id)
 
 
@@ -123,7 +124,7 @@ def list_escalations(engine: sa.Engine, open_only: bool = False, account_id: str
         query = query.where(t.escalations.c.closed_at.is_(None))
     if account_id:
         query = query.where(t.escalations.c.account_id == account_id)
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         ids = list(c.scalars(query))
     return [get_escalation(engine, i) for i in ids]
 
@@ -195,7 +196,7 @@ def append_timeline(engine: sa.Engine, entry: TimelineEntry, idem_key: str | Non
 
 
 def read_timeline(engine: sa.Engine, case_id: str) -> list[TimelineEntry]:
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         rows = c.execute(sa.select(t.timeline).where(t.timeline.c.escalation_id == case_id)
                          .order_by(t.timeline.c.at, t.timeline.c.id)).all()
     return [TimelineEntry(escalation_id=r.escalation_id, at=r.at, kind=r.kind, actor=r.actor, payload=r.payload)
@@ -257,7 +258,7 @@ def case_viewers(engine: sa.Engine, case_ids: list[str]) -> dict[str, CaseViewer
     found: dict[str, tuple[str | None, list[str | None]]] = {}
     swarm: dict[str, list[str]] = {}
     pending: dict[str, list[tuple[str, str | None]]] = {}
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         for i in range(0, len(case_ids), 1000):
             part = case_ids[i:i + 1000]
             for r in c.execute(sa.select(e.c.id, e.c.owner, a.c.id.label("account"), a.c.ae, a.c.csm)
@@ -300,7 +301,7 @@ def read_case(engine: sa.Engine, case_id: str) -> CaseRead:
     from core.store.records import _model
 
     tl, ap = t.timeline, t.approvals
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         case = _read_escalation(c, case_id)
         account_row = c.execute(sa.select(t.accounts).where(t.accounts.c.id == case.account_id)).one_or_none()
         body = c.execute(sa.select(t.assessments.c.body).where(t.assessments.c.account_id == case.account_id)

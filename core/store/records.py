@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.db import schema as t
+from core.db.engine import read_connection
 from core.models import Account, Contact, Message, Ticket
 
 
@@ -24,7 +25,7 @@ def _model(model: type, row: sa.Row, drop: tuple[str, ...] = ("updated_at", "eve
 
 
 def get_account(engine: sa.Engine, account_id: str) -> Account:
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         row = c.execute(sa.select(t.accounts).where(t.accounts.c.id == account_id)).one_or_none()
     if row is None:
         raise AccountNotFound(account_id)
@@ -67,7 +68,7 @@ def accounts_by_risk(engine: sa.Engine, band: str | None = None, limit: int = 10
              .order_by(sa.func.coalesce(t.assessments.c.score, -1).desc(), t.accounts.c.id).limit(limit))
     if band:
         query = query.where(t.assessments.c.band == band)
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         rows = c.execute(query).all()
     out = []
     for row in rows:
@@ -94,7 +95,7 @@ def resolve_evidence(engine: sa.Engine, refs: list[str]) -> list[dict[str, Any]]
     citation order; one query per kind of record cited, whatever the number of citations."""
     if not refs:
         return []
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         return resolve_evidence_in(c, refs)
 
 
@@ -148,7 +149,7 @@ def read_account_risk(engine: sa.Engine, account_id: str) -> tuple[Account, dict
     from core.store.detection import current_body
 
     esc = t.escalations
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         row = c.execute(sa.select(t.accounts).where(t.accounts.c.id == account_id)).one_or_none()
         if row is None:
             raise AccountNotFound(account_id)
