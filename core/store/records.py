@@ -143,18 +143,26 @@ def sla_statuses(engine: sa.Engine, sla_ids: list[str]) -> dict[str, str]:
         return {r.id: r.status for r in rows}
 
 
+# Built once, with bound parameters (building a SELECT costs more CPU than running it on an indexed row).
+ACCOUNT_ROW = sa.select(t.accounts).where(t.accounts.c.id == sa.bindparam("account_id"))
+NEWEST_ASSESSMENT_BODY = (sa.select(t.assessments.c.body)
+                          .where(t.assessments.c.account_id == sa.bindparam("account_id"))
+                          .order_by(t.assessments.c.id.desc()).limit(1))
+_OPEN_CASE_ID = (sa.select(t.escalations.c.id)
+                 .where(t.escalations.c.account_id == sa.bindparam("account_id"), t.escalations.c.closed_at.is_(None))
+                 .order_by(t.escalations.c.opened_at.desc()).limit(1))
+
+
 def read_account_risk(engine: sa.Engine, account_id: str) -> tuple[Account, dict[str, Any] | None, str | None]:
     """The account, the stored JSON of its newest assessment (not re-validated) and its open case id, in
     three indexed queries on one connection (AccountNotFound)."""
     from core.store.detection import current_body
 
-    esc = t.escalations
+    account = {"account_id": account_id}
     with read_connection(engine) as c:
-        row = c.execute(sa.select(t.accounts).where(t.accounts.c.id == account_id)).one_or_none()
+        row = c.execute(ACCOUNT_ROW, account).one_or_none()
         if row is None:
             raise AccountNotFound(account_id)
-        body = c.execute(sa.select(t.assessments.c.body).where(t.assessments.c.account_id == account_id)
-                         .order_by(t.assessments.c.id.desc()).limit(1)).scalar()
-        open_case = c.execute(sa.select(esc.c.id).where(esc.c.account_id == account_id, esc.c.closed_at.is_(None))
-                              .order_by(esc.c.opened_at.desc()).limit(1)).scalar()
+        body = c.execute(NEWEST_ASSESSMENT_BODY, account).scalar()
+        open_case = c.execute(_OPEN_CASE_ID, account).scalar()
     return _model(Account, row), current_body(body), open_case
