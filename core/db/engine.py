@@ -74,27 +74,7 @@ def create_db_engine(url: str) -> sa.Engine:
         return engine
     engine = sa.create_engine(url, pool_size=5, max_overflow=5, json_deserializer=readable_json_loads)
     _ping_when_idle(engine)
-    _custom_plans(engine)
     return engine
-
-
-def _custom_plans(engine: sa.Engine) -> None:
-    """Plan every execution of a prepared statement for its own parameters, as an unprepared one is.
-
-    psycopg prepares a statement on the server once a connection has run it five times; reads in
-    autocommit (`read_connection`) keep those prepared statements, and after five runs PostgreSQL may
-    switch to one generic plan that ignores the values: for the inbox page (`LIMIT $n` unknown) that
-    plan read every pending approval to return 50 (2x slower in `bench endpoints`). Statements stay
-    prepared (parsed once, fewer bytes sent); only the planning is per execution, as it was before."""
-
-    @sa.event.listens_for(engine, "connect")
-    def _set(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-        autocommit = dbapi_conn.autocommit
-        dbapi_conn.autocommit = True
-        try:
-            dbapi_conn.execute("SET plan_cache_mode = force_custom_plan")
-        finally:
-            dbapi_conn.autocommit = autocommit
 
 
 @contextmanager
