@@ -39,6 +39,15 @@ def _text(body: bytes) -> str:
         return json.dumps(json.loads(body))
 
 
+# Built once (bound parameters): every delivery runs them.
+_EXPIRED_SIGNATURE = t.webhook_signatures.delete().where(t.webhook_signatures.c.signature == sa.bindparam("signature"),
+                                                         t.webhook_signatures.c.expires_at <= sa.bindparam("now"))
+_NEW_DELIVERY = t.event_deliveries.insert()
+_CLAIM = (sa.select(t.event_deliveries.c.id, t.event_deliveries.c.body).where(t.event_deliveries.c.status == "pending")
+          .order_by(t.event_deliveries.c.id).limit(BATCH_MAX).with_for_update(skip_locked=True))
+_APPLIED = t.event_deliveries.delete().where(t.event_deliveries.c.id.in_(sa.bindparam("ids", expanding=True)))
+
+
 class EventSpool:
     """Raw deliveries in the database: pending (accepted, not yet applied) and failed (refused)."""
 
@@ -53,13 +62,12 @@ class EventSpool:
         with self.engine.begin() as c:
             if signature is not None:
                 sigs = t.webhook_signatures
-                c.execute(sigs.delete().where(sigs.c.signature == signature, sigs.c.expires_at <= now))
+                c.execute(_EXPIRED_SIGNATURE, {"signature": signature, "now": now})
                 fresh = c.execute(insert_or_ignore(c, sigs, "signature").returning(sigs.c.signature), {
                     "signature": signature, "expires_at": now + timedelta(seconds=2 * self.replay_window_s)})
                 if fresh.first() is None:  # the conflict left the row alone: seen inside the window
                     return None
-            c.execute(t.event_deliveries.insert().values(id=delivery_id, received_at=now, body=_text(body),
-                                                         status="pending"))
+            c.execute(_NEW_DELIVERY, {"id": delivery_id, "received_at": now, "body": _text(body), "status": "pending"})
         return delivery_id
 
     def backlog(self) -> list[str]:
@@ -145,12 +153,9 @@ class IngestWorker:
 
     def run_once(self) -> int:
         """Claim and apply up to BATCH_MAX pending deliveries; returns how many were claimed."""
-        table = t.event_deliveries
         with self.engine.connect() as claim:
             with claim.begin():
-                rows = claim.execute(sa.select(table.c.id, table.c.body).where(table.c.status == "pending")
-                                     .order_by(table.c.id).limit(BATCH_MAX)
-                                     .with_for_update(skip_locked=True)).all()
+                rows = claim.execute(_CLAIM).all()
                 if rows:
                     self._apply(claim, [(r.id, r.body) for r in rows])
         if time.monotonic() - self._last_purge > 60:
@@ -178,7 +183,7 @@ class IngestWorker:
                     claim.execute(t.event_deliveries.update().where(t.event_deliveries.c.id == delivery_id)
                                   .values(status="failed", reason=str(exc)))
         if applied:
-            claim.execute(t.event_deliveries.delete().where(t.event_deliveries.c.id.in_(applied)))
+            claim.execute(_APPLIED, {"ids": applied})
         for summary in summaries:
             if self.on_ingested:
                 self.on_ingested(summary)

@@ -164,6 +164,10 @@ def read_file(path: Path) -> tuple[list[tuple[int, _Envelope]], list[IngestProbl
     return [], [IngestProblem(source, 0, "(file)", f"unsupported file type {suffix!r}: use .jsonl or .csv")]
 
 
+# Built once (bound parameters): the live loop runs it for every delivery.
+_KNOWN_EVENT_IDS = sa.select(t.events.c.event_id).where(t.events.c.event_id.in_(sa.bindparam("ids", expanding=True)))
+
+
 def write_events(engine: sa.Engine, events: Iterable[_Envelope], chunk: int = 5000,
                  also: Callable[[sa.Connection], None] | None = None) -> IngestSummary:
     """Store new events and apply them, all in one transaction; known event ids are skipped.
@@ -178,7 +182,7 @@ def write_events(engine: sa.Engine, events: Iterable[_Envelope], chunk: int = 50
         ids = [e.event_id for e in events]
         for i in range(0, len(ids), chunk):
             part = ids[i : i + chunk]
-            existing.update(connection.scalars(sa.select(t.events.c.event_id).where(t.events.c.event_id.in_(part))))
+            existing.update(connection.scalars(_KNOWN_EVENT_IDS, {"ids": part}))
         fresh = [e for e in events if e.event_id not in existing]
         rows = [{"event_id": e.event_id, "type": e.type, "occurred_at": e.occurred_at,  # type: ignore[attr-defined]
                  "received_at": now, "source": e.source, "payload": e.payload.model_dump(mode="json")}  # type: ignore[attr-defined]

@@ -149,9 +149,10 @@ def _wait(url: str, proc: subprocess.Popen, timeout: float) -> None:
 
 def _serve(env: dict[str, str], workers: int, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    cli = str(Path(sys.executable).parent / "redaccount")
+    # The CLI of this checkout (cwd=ROOT), whether or not the `redaccount` entry point is installed.
+    cli = [sys.executable, "-c", "from api.cli import app; app()"]
     with open(log, "ab") as out:
-        proc = subprocess.Popen([cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        proc = subprocess.Popen([*cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
                                 env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -6,6 +6,7 @@ failed, with its error kept in `approval_failures`; a failed approval may be dec
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.db import schema as t
+from core.db.engine import read_connection
 from core.models import ApprovalDecision, ApprovalRequest, TimelineEntry
 
 
@@ -125,7 +127,7 @@ def request_approval(engine: sa.Engine, request: ApprovalRequest, thread_id: str
 
 
 def get_approval(engine: sa.Engine, approval_id: str) -> ApprovalRecord:
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         row = c.execute(_select().where(t.approvals.c.id == approval_id)).one_or_none()
     if row is None:
         raise ApprovalNotFound(approval_id)
@@ -137,7 +139,7 @@ def get_approval_with_evidence(engine: sa.Engine, approval_id: str) -> tuple[App
     connection (ApprovalNotFound). The caller decides what of it the reader may see."""
     from core.store.records import resolve_evidence_in
 
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         row = c.execute(_select().where(t.approvals.c.id == approval_id)).one_or_none()
         if row is None:
             raise ApprovalNotFound(approval_id)
@@ -226,7 +228,7 @@ def list_failures(engine: sa.Engine, *, case_id: str | None = None) -> list[Appr
              .order_by(f.c.failed_at))
     if case_id:
         query = query.where(f.c.escalation_id == case_id)
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         rows = c.execute(query).all()
     return [ApprovalFailure(approval_id=r.approval_id, case_id=r.escalation_id, failed_at=r.failed_at,
                             decision_type=r.decision_type, error=r.error, attempts=r.attempts) for r in rows]
@@ -248,6 +250,35 @@ def mark_applied(engine: sa.Engine, approval_id: str) -> None:
                   .values(status="applied"))
 
 
+@functools.cache
+def _list_query(given: frozenset[str]) -> sa.Select:
+    """The inbox statement for one combination of filters, built once, with bound parameters (building
+    it cost more CPU than running it)."""
+    a = t.approvals.c
+    p = sa.bindparam
+    filters: list[Any] = []
+    if "status" in given:
+        filters.append(a.status == p("status"))
+    if "statuses" in given:
+        filters.append(a.status.in_(p("statuses", expanding=True)))
+    if "role" in given:
+        filters.append(a.assigned_role == p("role"))
+    if "owner" in given:
+        filters.append(a.assigned_to == p("owner"))
+    if "case_id" in given:
+        filters.append(a.escalation_id == p("case_id"))
+    if "older_than" in given:
+        filters.append(a.created_at <= p("older_than", type_=t.approvals.c.created_at.type))
+    if "decider" in given:
+        filters += [a.assigned_role == p("decider_role"), sa.or_(a.assigned_to.is_(None), a.assigned_to == p("decider"))]
+    query = _select().where(*filters).order_by(a.created_at, a.id)
+    if "limit" in given:
+        query = query.limit(p("limit", type_=sa.Integer))
+    if "offset" in given:
+        query = query.offset(p("offset", type_=sa.Integer))
+    return query
+
+
 def list_approvals(engine: sa.Engine, *, status: str | Sequence[str] | None = "pending", role: str | None = None,
                    owner: str | None = None, case_id: str | None = None,
                    older_than: datetime | None = None, decidable_by: tuple[str, str] | None = None,
@@ -255,28 +286,20 @@ def list_approvals(engine: sa.Engine, *, status: str | Sequence[str] | None = "p
     """Approvals, oldest first, filtered in SQL: status (one or several), assigned role, assignee, case,
     created before `older_than`; `decidable_by=(role, actor)` keeps those assigned to that role and to
     that person or to nobody (the caller's own queue); `limit`/`offset` page through the result."""
-    query = _select().order_by(t.approvals.c.created_at, t.approvals.c.id)
-    filters: list[Any] = []
-    a = t.approvals.c
+    params: dict[str, Any] = {}
     if isinstance(status, str):
-        filters.append(a.status == status)
+        params["status"] = status
     elif status:
-        filters.append(a.status.in_(list(status)))
-    if role:
-        filters.append(a.assigned_role == role)
-    if owner:
-        filters.append(a.assigned_to == owner)
-    if case_id:
-        filters.append(a.escalation_id == case_id)
-    if older_than:
-        filters.append(a.created_at <= older_than)
+        params["statuses"] = list(status)
+    for name, value in (("role", role), ("owner", owner), ("case_id", case_id), ("older_than", older_than)):
+        if value:
+            params[name] = value
     if decidable_by:
-        filters += [a.assigned_role == decidable_by[0], sa.or_(a.assigned_to.is_(None), a.assigned_to == decidable_by[1])]
-    query = query.where(*filters)
+        params["decider_role"], params["decider"] = decidable_by
     if limit is not None:
-        query = query.limit(limit)
+        params["limit"] = limit
     if offset:
-        query = query.offset(offset)
-    with engine.connect() as c:
-        rows = c.execute(query).all()
+        params["offset"] = offset
+    with read_connection(engine) as c:
+        rows = c.execute(_list_query(frozenset(params)), params).all()
     return [_record(r) for r in rows]

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.db import schema as t
+from core.db.engine import read_connection
 
 TREND_DAYS = 90  # the trend shown for each account: its assessments in the 90 days before the latest
 
@@ -108,7 +109,7 @@ def read_book(engine: sa.Engine, f: BookFilter, trend_days: int = TREND_DAYS) ->
              .limit(per_page).offset((page - 1) * per_page))
     count = _where(sa.select(sa.func.count()).select_from(
         acc.outerjoin(a, a.c.account_id == acc.c.id) if f.band else acc), f)
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         threshold = _score_floor(c, f, page * per_page)
         if threshold is not None and threshold > UNSCORED:  # unscored accounts rank as UNSCORED
             query = query.where(a.c.score >= threshold)
@@ -185,7 +186,7 @@ def _trend(c: sa.Connection, account_id: str, since: datetime) -> list[tuple[dat
 def score_history(engine: sa.Engine, account_id: str, days: int = TREND_DAYS) -> list[tuple[datetime, float]]:
     """(when, score) of the account's assessments in the `days` before its latest one, oldest first."""
     a = t.assessments
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         latest = c.execute(sa.select(sa.func.max(a.c.assessed_at)).where(a.c.account_id == account_id)).scalar()
         return _trend(c, account_id, latest - timedelta(days=days)) if latest else []
 
@@ -227,7 +228,7 @@ def case_accounts(engine: sa.Engine, case_ids: list[str]) -> dict[str, CaseAccou
              .select_from(esc.outerjoin(acc, acc.c.id == esc.c.account_id)
                           .outerjoin(a, a.c.account_id == esc.c.account_id))
              .where(esc.c.id.in_(sorted(set(case_ids)))))
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         return {r.id: CaseAccount(case_id=r.id, account_id=r.account_id, name=r.name, arr=r.arr, tier=r.tier,
                                   renewal_date=r.renewal_date, score=r.score, band=r.band,
                                   sla_due={} if r.closed_at else dict(r.sla_due or {}))

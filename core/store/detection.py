@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from core.db import schema as t
 from core.db.locks import lock_key
@@ -23,19 +24,33 @@ CHUNK = 5_000
 ASSESSMENT_FIELDS = frozenset(RiskAssessment.model_fields)  # a stored body with all of them is read as is
 
 
+# The statements the live loop runs for every event and every assessment are built once, with bound
+# parameters (building one cost more CPU than running it on an indexed row).
+_P = sa.bindparam
+_MARK = {"postgresql": postgresql.insert(t.detection_pending).on_conflict_do_nothing(),
+         "sqlite": sqlite.insert(t.detection_pending).on_conflict_do_nothing()}
+_PENDING_EVENTS = (sa.select(t.events)
+                   .join(t.detection_pending, t.detection_pending.c.event_id == t.events.c.event_id)
+                   .where(t.detection_pending.c.account_id == _P("account_id"))
+                   .order_by(t.events.c.occurred_at, t.events.c.event_id).limit(_P("limit", type_=sa.Integer)))
+_CLEAR_PENDING = t.detection_pending.delete().where(t.detection_pending.c.account_id == _P("account_id"),
+                                                    t.detection_pending.c.event_id.in_(_P("event_ids", expanding=True)))
+_HAS_PENDING = (sa.select(t.detection_pending.c.event_id)
+                .where(t.detection_pending.c.account_id == _P("account_id")).limit(1))
+_WINDOW = (sa.select(t.signal_windows.c.state, t.signal_windows.c.thresholds_hash)
+           .where(t.signal_windows.c.account_id == _P("account_id")))
+_LATEST = (sa.select(t.assessments.c.id, t.assessments.c.body).where(t.assessments.c.account_id == _P("account_id"))
+           .order_by(t.assessments.c.id.desc()).limit(1))
+_NEXT_DUE = (sa.select(t.assessment_schedule.c.next_due_at)
+             .where(t.assessment_schedule.c.account_id == _P("account_id")))
+
+
 def mark_pending(connection: sa.Connection, pairs: Iterable[tuple[str, str]], at: datetime) -> None:
     """Queue (account id, event id) pairs for detection (idempotent)."""
     rows = [{"account_id": a, "event_id": e, "received_at": at} for a, e in pairs]
+    statement = _MARK["postgresql" if connection.dialect.name == "postgresql" else "sqlite"]
     for i in range(0, len(rows), CHUNK):
-        part = rows[i : i + CHUNK]
-        if connection.dialect.name == "postgresql":
-            from sqlalchemy.dialects import postgresql
-
-            connection.execute(postgresql.insert(t.detection_pending).on_conflict_do_nothing(), part)
-        else:
-            from sqlalchemy.dialects import sqlite
-
-            connection.execute(sqlite.insert(t.detection_pending).on_conflict_do_nothing(), part)
+        connection.execute(statement, rows[i : i + CHUNK])
 
 
 def lock_account(connection: sa.Connection, account_id: str) -> None:
@@ -55,10 +70,7 @@ def _event(row: sa.Row) -> Any:
 
 def pending_events(connection: sa.Connection, account_id: str, limit: int = CHUNK) -> list[Any]:
     """The account's events waiting to be folded, oldest first (validated envelopes)."""
-    rows = connection.execute(
-        sa.select(t.events).join(t.detection_pending, t.detection_pending.c.event_id == t.events.c.event_id)
-        .where(t.detection_pending.c.account_id == account_id)
-        .order_by(t.events.c.occurred_at, t.events.c.event_id).limit(limit)).all()
+    rows = connection.execute(_PENDING_EVENTS, {"account_id": account_id, "limit": limit}).all()
     return [_event(r) for r in rows]
 
 
@@ -72,14 +84,11 @@ def all_pending_events(connection: sa.Connection) -> Iterator[tuple[str, list[An
 
 def clear_pending(connection: sa.Connection, account_id: str, event_ids: list[str]) -> None:
     for i in range(0, len(event_ids), CHUNK):
-        connection.execute(t.detection_pending.delete().where(
-            t.detection_pending.c.account_id == account_id,
-            t.detection_pending.c.event_id.in_(event_ids[i : i + CHUNK])))
+        connection.execute(_CLEAR_PENDING, {"account_id": account_id, "event_ids": event_ids[i : i + CHUNK]})
 
 
 def has_pending(connection: sa.Connection, account_id: str) -> bool:
-    return connection.execute(sa.select(t.detection_pending.c.event_id)
-                              .where(t.detection_pending.c.account_id == account_id).limit(1)).first() is not None
+    return connection.execute(_HAS_PENDING, {"account_id": account_id}).first() is not None
 
 
 def stalled_accounts(engine: sa.Engine, received_before: datetime, limit: int = 1000) -> list[str]:
@@ -105,8 +114,7 @@ def pending_count(engine: sa.Engine) -> int:
 
 def load_window(connection: sa.Connection, account_id: str) -> tuple[dict[str, Any], str] | None:
     """The account's persisted window state and the thresholds digest it was built under."""
-    row = connection.execute(sa.select(t.signal_windows.c.state, t.signal_windows.c.thresholds_hash)
-                             .where(t.signal_windows.c.account_id == account_id)).first()
+    row = connection.execute(_WINDOW, {"account_id": account_id}).first()
     return (row.state, row.thresholds_hash) if row else None
 
 
@@ -150,17 +158,18 @@ def assessment_row(a: RiskAssessment) -> dict[str, Any]:
             "body": a.model_dump(mode="json")}
 
 
+_INSERT_ASSESSMENT = sa.insert(t.assessments)
+
+
 def record_assessment(connection: sa.Connection, assessment: RiskAssessment) -> int:
     """Append one assessment; returns its id."""
-    result = connection.execute(sa.insert(t.assessments).values(**assessment_row(assessment)))
+    result = connection.execute(_INSERT_ASSESSMENT, assessment_row(assessment))
     return int(result.inserted_primary_key[0])
 
 
 def latest_in(connection: sa.Connection, account_id: str) -> tuple[int, RiskAssessment] | None:
     """The account's newest recorded assessment and its id, inside a transaction."""
-    row = connection.execute(sa.select(t.assessments.c.id, t.assessments.c.body)
-                             .where(t.assessments.c.account_id == account_id)
-                             .order_by(t.assessments.c.id.desc()).limit(1)).first()
+    row = connection.execute(_LATEST, {"account_id": account_id}).first()
     return (row.id, RiskAssessment.model_validate(row.body)) if row else None
 
 
@@ -214,8 +223,7 @@ def set_next_due(connection: sa.Connection, account_id: str, next_due_at: dateti
 
 
 def next_due(connection: sa.Connection, account_id: str) -> datetime | None:
-    return connection.execute(sa.select(t.assessment_schedule.c.next_due_at)
-                              .where(t.assessment_schedule.c.account_id == account_id)).scalar()
+    return connection.execute(_NEXT_DUE, {"account_id": account_id}).scalar()
 
 
 def due_accounts(engine: sa.Engine, now: datetime, limit: int = 1000) -> list[tuple[str, datetime]]:

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.db import schema as t
+from core.db.engine import read_connection
 from core.models import Account, Contact, Message, Ticket
 
 
@@ -24,7 +25,7 @@ def _model(model: type, row: sa.Row, drop: tuple[str, ...] = ("updated_at", "eve
 
 
 def get_account(engine: sa.Engine, account_id: str) -> Account:
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         row = c.execute(sa.select(t.accounts).where(t.accounts.c.id == account_id)).one_or_none()
     if row is None:
         raise AccountNotFound(account_id)
@@ -67,7 +68,7 @@ def accounts_by_risk(engine: sa.Engine, band: str | None = None, limit: int = 10
              .order_by(sa.func.coalesce(t.assessments.c.score, -1).desc(), t.accounts.c.id).limit(limit))
     if band:
         query = query.where(t.assessments.c.band == band)
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         rows = c.execute(query).all()
     out = []
     for row in rows:
@@ -94,7 +95,7 @@ def resolve_evidence(engine: sa.Engine, refs: list[str]) -> list[dict[str, Any]]
     citation order; one query per kind of record cited, whatever the number of citations."""
     if not refs:
         return []
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         return resolve_evidence_in(c, refs)
 
 
@@ -142,18 +143,26 @@ def sla_statuses(engine: sa.Engine, sla_ids: list[str]) -> dict[str, str]:
         return {r.id: r.status for r in rows}
 
 
+# Built once, with bound parameters (building a SELECT costs more CPU than running it on an indexed row).
+ACCOUNT_ROW = sa.select(t.accounts).where(t.accounts.c.id == sa.bindparam("account_id"))
+NEWEST_ASSESSMENT_BODY = (sa.select(t.assessments.c.body)
+                          .where(t.assessments.c.account_id == sa.bindparam("account_id"))
+                          .order_by(t.assessments.c.id.desc()).limit(1))
+_OPEN_CASE_ID = (sa.select(t.escalations.c.id)
+                 .where(t.escalations.c.account_id == sa.bindparam("account_id"), t.escalations.c.closed_at.is_(None))
+                 .order_by(t.escalations.c.opened_at.desc()).limit(1))
+
+
 def read_account_risk(engine: sa.Engine, account_id: str) -> tuple[Account, dict[str, Any] | None, str | None]:
     """The account, the stored JSON of its newest assessment (not re-validated) and its open case id, in
     three indexed queries on one connection (AccountNotFound)."""
     from core.store.detection import current_body
 
-    esc = t.escalations
-    with engine.connect() as c:
-        row = c.execute(sa.select(t.accounts).where(t.accounts.c.id == account_id)).one_or_none()
+    account = {"account_id": account_id}
+    with read_connection(engine) as c:
+        row = c.execute(ACCOUNT_ROW, account).one_or_none()
         if row is None:
             raise AccountNotFound(account_id)
-        body = c.execute(sa.select(t.assessments.c.body).where(t.assessments.c.account_id == account_id)
-                         .order_by(t.assessments.c.id.desc()).limit(1)).scalar()
-        open_case = c.execute(sa.select(esc.c.id).where(esc.c.account_id == account_id, esc.c.closed_at.is_(None))
-                              .order_by(esc.c.opened_at.desc()).limit(1)).scalar()
+        body = c.execute(NEWEST_ASSESSMENT_BODY, account).scalar()
+        open_case = c.execute(_OPEN_CASE_ID, account).scalar()
     return _model(Account, row), current_body(body), open_case

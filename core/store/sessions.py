@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from core.db import schema as t
+from core.db.engine import read_connection
 
 
 def revoke_session(engine: sa.Engine, session_id: str, expires_at: datetime, now: datetime) -> None:
@@ -24,5 +25,5 @@ def revoke_session(engine: sa.Engine, session_id: str, expires_at: datetime, now
 
 def is_revoked(engine: sa.Engine, session_id: str) -> bool:
     r = t.revoked_sessions
-    with engine.connect() as c:
+    with read_connection(engine) as c:
         return c.execute(sa.select(r.c.session_id).where(r.c.session_id == session_id)).scalar() is not None
