@@ -24,6 +24,7 @@ from agent.model_files import ensure_model_file
 from core.settings import Settings
 
 DEFAULT_CTX_SIZE = 4096
+DEFAULT_UBATCH = 512
 LOOPBACK = "127.0.0.1"
 
 
@@ -40,6 +41,12 @@ class ServerOptions:
     ctx_size: int = DEFAULT_CTX_SIZE  # per slot
     parallel: int = 1
     host: str = LOOPBACK
+    ubatch: int = DEFAULT_UBATCH  # prompt tokens evaluated per step
+    flash_attn: str = "auto"  # auto | on | off
+    # Self-speculative decoding from the prompt ("N:M": after the last N tokens recur in the context, draft
+    # the M that followed them there; "" off). Greedy decoding keeps the same answer, only sooner when the
+    # model copies from the case block.
+    spec_ngram: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings, model_path: Path, **overrides: object) -> ServerOptions:
@@ -65,7 +72,8 @@ class ServerOptions:
         return [
             "--model", str(self.model_path), "--alias", self.alias, "--port", str(self.port),
             "--threads", str(self.threads), "--ctx-size", str(self.ctx_size), "--host", self.host,
-            "--parallel", str(self.parallel),
+            "--parallel", str(self.parallel), "--ubatch", str(self.ubatch), "--flash-attn", self.flash_attn,
+            "--spec-ngram", self.spec_ngram,
         ]
 
 
@@ -155,10 +163,12 @@ def start_server(
     ctx_size: int | None = None,
     ready_timeout_s: float = 180.0,
     show_progress: bool = True,
+    **tuning: object,
 ) -> LlmServer:
-    """Assemble the model if needed, start the server child process, and wait until it is ready."""
+    """Assemble the model if needed, start the server child process, and wait until it is ready.
+    `tuning`: other ServerOptions fields (ubatch, flash_attn, spec_ngram), for benchmarks."""
     model = ensure_model_file(settings, show_progress=show_progress)
-    options = ServerOptions.from_settings(settings, model, threads=threads, port=port, ctx_size=ctx_size)
+    options = ServerOptions.from_settings(settings, model, threads=threads, port=port, ctx_size=ctx_size, **tuning)
     if _port_in_use(options.host, options.port):
         raise LlmServerError(f"port {options.port} on {options.host} is already in use")
     settings.ensure_dirs()
@@ -225,6 +235,17 @@ def _run_in_process(options: ServerOptions, stop: threading.Event, parent_pid: i
     params.cache_prompt = True
     params.cpuparams.n_threads = options.threads
     params.cpuparams_batch.n_threads = options.threads
+    params.n_ubatch = options.ubatch
+    params.n_batch = max(params.n_batch, options.ubatch)
+    params.flash_attn_type = {"auto": xllamacpp.llama_flash_attn_type.LLAMA_FLASH_ATTN_TYPE_AUTO,
+                              "on": xllamacpp.llama_flash_attn_type.LLAMA_FLASH_ATTN_TYPE_ENABLED,
+                              "off": xllamacpp.llama_flash_attn_type.LLAMA_FLASH_ATTN_TYPE_DISABLED}[options.flash_attn]
+    if options.spec_ngram:
+        n, m = (int(x) for x in options.spec_ngram.split(":"))
+        params.speculative.types = [xllamacpp.common_speculative_type.COMMON_SPECULATIVE_TYPE_NGRAM_SIMPLE]
+        params.speculative.ngram_simple.size_n = n
+        params.speculative.ngram_simple.size_m = m
+        params.speculative.draft.n_max = m
     server = xllamacpp.Server(params)  # starts the HTTP listener; keep the reference alive
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -280,11 +301,15 @@ def _main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ctx-size", type=int, default=DEFAULT_CTX_SIZE)
     parser.add_argument("--host", default=LOOPBACK)
     parser.add_argument("--parallel", type=int, default=1)
+    parser.add_argument("--ubatch", type=int, default=DEFAULT_UBATCH)
+    parser.add_argument("--flash-attn", choices=("auto", "on", "off"), default="auto")
+    parser.add_argument("--spec-ngram", default="")
     parser.add_argument("--parent-pid", type=int, default=None)
     args = parser.parse_args(argv)
     options = ServerOptions(
         model_path=args.model, alias=args.alias, port=args.port, threads=args.threads,
-        ctx_size=args.ctx_size, host=args.host, parallel=args.parallel,
+        ctx_size=args.ctx_size, host=args.host, parallel=args.parallel, ubatch=args.ubatch,
+        flash_attn=args.flash_attn, spec_ngram=args.spec_ngram,
     )
     _run_in_process(options, stop=threading.Event(), parent_pid=args.parent_pid)
 

@@ -34,6 +34,14 @@ def test_options_follow_settings_with_overrides(tmp_path) -> None:
     assert argv[argv.index("--threads") + 1] == "2" and argv[argv.index("--model") + 1] == "/m.gguf"
 
 
+def test_tuning_options_reach_the_child(tmp_path) -> None:
+    opts = ServerOptions.from_settings(Settings(data_dir=tmp_path), Path("/m.gguf"), ubatch=256, flash_attn="on",
+                                       spec_ngram="3:8")
+    argv = opts.to_argv()
+    assert [argv[argv.index(k) + 1] for k in ("--ubatch", "--flash-attn", "--spec-ngram")] == ["256", "on", "3:8"]
+    assert ServerOptions(Path("/m.gguf"), "a", 1).spec_ngram == ""  # off unless asked for
+
+
 def test_port_in_use_is_refused(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr("agent.llm_server.ensure_model_file", lambda settings, show_progress: Path("/m.gguf"))
     with socket.socket() as sock:
