@@ -12,10 +12,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 
-def _insert(connection: sa.Connection, table: sa.Table):  # type: ignore[no-untyped-def]
-    return _insert_for(connection.dialect.name, table)
-
-
 def _insert_for(dialect: str, table: sa.Table):  # type: ignore[no-untyped-def]
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
