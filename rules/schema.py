@@ -131,9 +131,21 @@ class QualifiedTerms(Strict):
     `also_needs` is given, a cue of each of those contexts too ("another company's" counts only with
     something of theirs near AND a word of seeing or receiving it)."""
 
-    needs: list[Name] = Field(min_length=1)
+    needs: list[Name] = Field(default_factory=list)
     also_needs: list[Name] = Field(default_factory=list, description="Contexts that must ALL have a cue near.")
+    unless: list[Name] = Field(default_factory=list,
+                               description="More contexts whose cues drop a hit of these terms (on top of the rule's).")
     terms: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _qualifies(self) -> QualifiedTerms:
+        # A group without `needs` is a set of terms that decide alone but have their own `unless` contexts
+        # ("our lawyer" is dropped next to "sign the contract", "lawsuit" is not).
+        if not self.needs and not self.unless:
+            raise ValueError("a qualified group needs `needs` or `unless`")
+        if self.also_needs and not self.needs:
+            raise ValueError("`also_needs` only adds to `needs`")
+        return self
 
 
 class ComplianceRule(Strict):
@@ -395,11 +407,12 @@ def check_terms(rules: list[ComplianceRule], file: str, max_chars: int) -> tuple
     errors: list[RuleError] = []
     owner: dict[str, str] = {}
     for rule_index, rule in enumerate(rules):
-        listed: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]
-        listed = [(f"rules[{rule_index}].terms[{i}]", t, (), ()) for i, t in enumerate(rule.terms)]
-        listed += [(f"rules[{rule_index}].qualified[{q}].terms[{i}]", t, tuple(group.needs), tuple(group.also_needs))
+        listed: list[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]]
+        listed = [(f"rules[{rule_index}].terms[{i}]", t, (), (), ()) for i, t in enumerate(rule.terms)]
+        listed += [(f"rules[{rule_index}].qualified[{q}].terms[{i}]", t, tuple(group.needs), tuple(group.also_needs),
+                    tuple(n for n in group.unless if n not in rule.unless))
                    for q, group in enumerate(rule.qualified) for i, t in enumerate(group.terms)]
-        for index, (path, term, needs, also_needs) in enumerate(listed):
+        for index, (path, term, needs, also_needs, unless) in enumerate(listed):
             where = {"file": file, "rule_id": rule.id, "path": path}
             normalised = normalise_term(term)
             if not normalised:
@@ -410,7 +423,7 @@ def check_terms(rules: list[ComplianceRule], file: str, max_chars: int) -> tuple
                 errors.append(BadTermError(f"term {term!r} normalises to {normalised!r}, already a term of {owner[normalised]}", **where))
             else:
                 owner[normalised] = rule.id
-                terms.append(Term(rule.id, rule.category, term, normalised, index, needs, tuple(rule.unless),
+                terms.append(Term(rule.id, rule.category, term, normalised, index, needs, (*rule.unless, *unless),
                                   also_needs))
     return terms, errors
 
@@ -435,7 +448,7 @@ def check_contexts(specs: dict[str, ContextSpec], rules: list[ComplianceRule], f
         named = [(f"rules[{rule_index}].unless[{i}]", n) for i, n in enumerate(rule.unless)]
         named += [(f"rules[{rule_index}].qualified[{q}].{key}[{i}]", n)
                   for q, group in enumerate(rule.qualified)
-                  for key, names in (("needs", group.needs), ("also_needs", group.also_needs))
+                  for key, names in (("needs", group.needs), ("also_needs", group.also_needs), ("unless", group.unless))
                   for i, n in enumerate(names)]
         for path, name in named:
             if name not in specs:
