@@ -60,6 +60,8 @@ RuleId = Annotated[str, StringConstraints(pattern=r"^(TRG|CMP|TIR|ROL|SLA|EXT)-\
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 # Context windows are counted in tokens of one sentence; beyond this a cue says little about a hit.
 MAX_CONTEXT_WINDOW = 20
+# A context cue ending in "*" is a stem matching any token that starts with it; shorter stems match too much.
+MIN_STEM = 4
 
 
 class Strict(BaseModel):
@@ -117,7 +119,7 @@ class ContextSpec(Strict):
     before: int = Field(ge=0, le=MAX_CONTEXT_WINDOW)
     after: int = Field(ge=0, le=MAX_CONTEXT_WINDOW)
     same_clause: bool = Field(default=False, description="A cue counts only with no , : ( ) or dash between it and the hit.")
-    cues: list[str] = Field(min_length=1)
+    cues: list[str] = Field(min_length=1, description="Words or phrases; a single word ending in * is a stem (any token starting with it).")
 
     @model_validator(mode="after")
     def _looks_somewhere(self) -> ContextSpec:
@@ -398,6 +400,7 @@ class Context:
     after: int
     cues: tuple[tuple[str, ...], ...]
     same_clause: bool = False
+    stems: tuple[str, ...] = ()
 
 
 def check_terms(rules: list[ComplianceRule], file: str, max_chars: int) -> tuple[list[Term], list[RuleError]]:
@@ -434,16 +437,26 @@ def check_contexts(specs: dict[str, ContextSpec], rules: list[ComplianceRule], f
     errors: list[RuleError] = []
     for name, spec in specs.items():
         cues: dict[tuple[str, ...], None] = {}
+        stems: dict[str, None] = {}
         for index, cue in enumerate(spec.cues):
             where = {"file": file, "path": f"contexts.{name}.cues[{index}]"}
             normalised = normalise_term(cue)
+            if cue.endswith("*"):
+                # A stem: any one token that starts with it ("compartilh*" is compartilhado, compartilhados, ...)
+                if " " in normalised or len(normalised) < MIN_STEM:
+                    errors.append(BadTermError(f"stem cue {cue!r} must be one token of at least {MIN_STEM} letters", **where))
+                elif normalised in stems:
+                    errors.append(BadTermError(f"cue {cue!r} normalises to {normalised!r}, already a stem of {name!r}", **where))
+                else:
+                    stems[normalised] = None
+                continue
             if not normalised:
                 errors.append(BadTermError(f"cue {cue!r} has no letters or digits, so it can never match", **where))
             elif tuple(normalised.split(" ")) in cues:
                 errors.append(BadTermError(f"cue {cue!r} normalises to {normalised!r}, already a cue of {name!r}", **where))
             else:
                 cues[tuple(normalised.split(" "))] = None
-        contexts[name] = Context(name, spec.before, spec.after, tuple(cues), spec.same_clause)
+        contexts[name] = Context(name, spec.before, spec.after, tuple(cues), spec.same_clause, tuple(stems))
     for rule_index, rule in enumerate(rules):
         named = [(f"rules[{rule_index}].unless[{i}]", n) for i, n in enumerate(rule.unless)]
         named += [(f"rules[{rule_index}].qualified[{q}].{key}[{i}]", n)
