@@ -130,12 +130,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="Also count the rules' hits on real harmless text there (../shared/data) and time them.")
     parser.add_argument("--split", action="append", default=None,
-                        help="Only these splits of dev part 2 (default: tune, holdout, holdout2, tune5-tune9; holdout3 only when named).")
+                        help="Only these splits of dev part 2 (default: tune, holdout, holdout2, tune5-tune10; holdout3 only when named).")
     parser.add_argument("--dev-only", action="store_true", help="Leave the independent set out (while tuning).")
     args = parser.parse_args(argv)
     matcher = compliance_for(default_ruleset(Settings(llm_enabled=False)))
     assert matcher is not None
-    splits = args.split or ["tune", "holdout", "holdout2", "tune5", "tune6", "tune7", "tune8", "tune9"]
+    splits = args.split or ["tune", "holdout", "holdout2", "tune5", "tune6", "tune7", "tune8", "tune9", "tune10"]
     runs = [("dev", DEV, None), *(("dev_plain", DEV_PLAIN, s) for s in splits)]
     if not args.dev_only:
         runs.append(("independent", SET, None))
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
         m = independent_metrics(matcher.match_text, path, split)
         keep = ("recall", "precision", "tp", "fp", "fn", "tn", "recall_by_category")
         print(name + (f"[{split}]" if split else ""), json.dumps({k: m[k] for k in keep}, ensure_ascii=False))
-        if args.details and split in (None, "tune", "tune5", "tune6", "tune7", "tune8", "tune9") and path != SET:
+        if args.details and split in (None, "tune", "tune5", "tune6", "tune7", "tune8", "tune9", "tune10") and path != SET:
             for line in m["misses"] + m["false_hits"]:
                 print("   ", line)
     if args.data_dir is not None:
