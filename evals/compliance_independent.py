@@ -20,7 +20,7 @@ SET = Path(__file__).parent / "compliance_set.yaml"
 # The set the rules were tuned on (different sentences, same format); reported next to SET, never instead.
 DEV = Path(__file__).parent / "compliance_dev.yaml"
 # Dev part 2: breaches without the word, card data, data loss, look-alikes; items carry a `split`
-# (`tune`: tuned on; `holdout`, `holdout2`: never tuned on) -- see its header.
+# (`tune`, `tune5` ... `tune10`: tuned on; `holdout`, `holdout2`, `holdout3`: never tuned on) -- see its header.
 DEV_PLAIN = Path(__file__).parent / "compliance_dev_plain.yaml"
 # Written after the rules were tuned, by someone who never saw the rules, SET or DEV (its header says how):
 # the only blind measure. Its own format (`expected: flag|ignore`, `language`) is read as the others'.
