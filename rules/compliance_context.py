@@ -11,7 +11,8 @@ around it change:
   document or page ("our GDPR page").
 "Near" is counted in tokens of the normal form, inside the hit's sentence only: `before` tokens before
 the hit's first token and `after` tokens after its last. A cue that overlaps the hit itself is ignored
-(the term "no backup" is not negated by its own "no"). A `same_clause` context also needs no clause mark
+(the term "no backup" is not negated by its own "no"). A cue written with a trailing "*" is a stem: any one token
+starting with it counts ("compartilh*": compartilhado, compartilhados). A `same_clause` context also needs no clause mark
 (, : ( ) or a dash) between cue and hit: "No, GDPR applies" is not "no GDPR".
 
 Both evaluators (the durable-rules adapter and the plain-Python reference) pass their raw hits through
@@ -91,6 +92,14 @@ def _cue_near(sentence: _Sentence, first: int, last: int, context: Context) -> b
             if last <= at < last + context.after:
                 if not (context.same_clause and sentence.clause_break(last - 1, at)):
                     return True
+    if context.stems:
+        for at in range(lo, hi):
+            if first <= at < last or not tokens[at].startswith(context.stems):
+                continue
+            if at < first and not (context.same_clause and sentence.clause_break(at, first)):
+                return True
+            if at >= last and not (context.same_clause and sentence.clause_break(last - 1, at)):
+                return True
     return False
 
 

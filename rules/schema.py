@@ -60,6 +60,8 @@ RuleId = Annotated[str, StringConstraints(pattern=r"^(TRG|CMP|TIR|ROL|SLA|EXT)-\
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 # Context windows are counted in tokens of one sentence; beyond this a cue says little about a hit.
 MAX_CONTEXT_WINDOW = 20
+# A context cue ending in "*" is a stem matching any token that starts with it; shorter stems match too much.
+MIN_STEM = 4
 
 
 class Strict(BaseModel):
@@ -117,7 +119,7 @@ class ContextSpec(Strict):
     before: int = Field(ge=0, le=MAX_CONTEXT_WINDOW)
     after: int = Field(ge=0, le=MAX_CONTEXT_WINDOW)
     same_clause: bool = Field(default=False, description="A cue counts only with no , : ( ) or dash between it and the hit.")
-    cues: list[str] = Field(min_length=1)
+    cues: list[str] = Field(min_length=1, description="Words or phrases; a single word ending in * is a stem (any token starting with it).")
 
     @model_validator(mode="after")
     def _looks_somewhere(self) -> ContextSpec:
@@ -131,9 +133,21 @@ class QualifiedTerms(Strict):
     `also_needs` is given, a cue of each of those contexts too ("another company's" counts only with
     something of theirs near AND a word of seeing or receiving it)."""
 
-    needs: list[Name] = Field(min_length=1)
+    needs: list[Name] = Field(default_factory=list)
     also_needs: list[Name] = Field(default_factory=list, description="Contexts that must ALL have a cue near.")
+    unless: list[Name] = Field(default_factory=list,
+                               description="More contexts whose cues drop a hit of these terms (on top of the rule's).")
     terms: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _qualifies(self) -> QualifiedTerms:
+        # A group without `needs` is a set of terms that decide alone but have their own `unless` contexts
+        # ("our lawyer" is dropped next to "sign the contract", "lawsuit" is not).
+        if not self.needs and not self.unless:
+            raise ValueError("a qualified group needs `needs` or `unless`")
+        if self.also_needs and not self.needs:
+            raise ValueError("`also_needs` only adds to `needs`")
+        return self
 
 
 class ComplianceRule(Strict):
@@ -386,6 +400,7 @@ class Context:
     after: int
     cues: tuple[tuple[str, ...], ...]
     same_clause: bool = False
+    stems: tuple[str, ...] = ()
 
 
 def check_terms(rules: list[ComplianceRule], file: str, max_chars: int) -> tuple[list[Term], list[RuleError]]:
@@ -395,11 +410,12 @@ def check_terms(rules: list[ComplianceRule], file: str, max_chars: int) -> tuple
     errors: list[RuleError] = []
     owner: dict[str, str] = {}
     for rule_index, rule in enumerate(rules):
-        listed: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]
-        listed = [(f"rules[{rule_index}].terms[{i}]", t, (), ()) for i, t in enumerate(rule.terms)]
-        listed += [(f"rules[{rule_index}].qualified[{q}].terms[{i}]", t, tuple(group.needs), tuple(group.also_needs))
+        listed: list[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]]
+        listed = [(f"rules[{rule_index}].terms[{i}]", t, (), (), ()) for i, t in enumerate(rule.terms)]
+        listed += [(f"rules[{rule_index}].qualified[{q}].terms[{i}]", t, tuple(group.needs), tuple(group.also_needs),
+                    tuple(n for n in group.unless if n not in rule.unless))
                    for q, group in enumerate(rule.qualified) for i, t in enumerate(group.terms)]
-        for index, (path, term, needs, also_needs) in enumerate(listed):
+        for index, (path, term, needs, also_needs, unless) in enumerate(listed):
             where = {"file": file, "rule_id": rule.id, "path": path}
             normalised = normalise_term(term)
             if not normalised:
@@ -410,7 +426,7 @@ def check_terms(rules: list[ComplianceRule], file: str, max_chars: int) -> tuple
                 errors.append(BadTermError(f"term {term!r} normalises to {normalised!r}, already a term of {owner[normalised]}", **where))
             else:
                 owner[normalised] = rule.id
-                terms.append(Term(rule.id, rule.category, term, normalised, index, needs, tuple(rule.unless),
+                terms.append(Term(rule.id, rule.category, term, normalised, index, needs, (*rule.unless, *unless),
                                   also_needs))
     return terms, errors
 
@@ -421,21 +437,31 @@ def check_contexts(specs: dict[str, ContextSpec], rules: list[ComplianceRule], f
     errors: list[RuleError] = []
     for name, spec in specs.items():
         cues: dict[tuple[str, ...], None] = {}
+        stems: dict[str, None] = {}
         for index, cue in enumerate(spec.cues):
             where = {"file": file, "path": f"contexts.{name}.cues[{index}]"}
             normalised = normalise_term(cue)
+            if cue.endswith("*"):
+                # A stem: any one token that starts with it ("compartilh*" is compartilhado, compartilhados, ...)
+                if " " in normalised or len(normalised) < MIN_STEM:
+                    errors.append(BadTermError(f"stem cue {cue!r} must be one token of at least {MIN_STEM} letters", **where))
+                elif normalised in stems:
+                    errors.append(BadTermError(f"cue {cue!r} normalises to {normalised!r}, already a stem of {name!r}", **where))
+                else:
+                    stems[normalised] = None
+                continue
             if not normalised:
                 errors.append(BadTermError(f"cue {cue!r} has no letters or digits, so it can never match", **where))
             elif tuple(normalised.split(" ")) in cues:
                 errors.append(BadTermError(f"cue {cue!r} normalises to {normalised!r}, already a cue of {name!r}", **where))
             else:
                 cues[tuple(normalised.split(" "))] = None
-        contexts[name] = Context(name, spec.before, spec.after, tuple(cues), spec.same_clause)
+        contexts[name] = Context(name, spec.before, spec.after, tuple(cues), spec.same_clause, tuple(stems))
     for rule_index, rule in enumerate(rules):
         named = [(f"rules[{rule_index}].unless[{i}]", n) for i, n in enumerate(rule.unless)]
         named += [(f"rules[{rule_index}].qualified[{q}].{key}[{i}]", n)
                   for q, group in enumerate(rule.qualified)
-                  for key, names in (("needs", group.needs), ("also_needs", group.also_needs))
+                  for key, names in (("needs", group.needs), ("also_needs", group.also_needs), ("unless", group.unless))
                   for i, n in enumerate(names)]
         for path, name in named:
             if name not in specs:

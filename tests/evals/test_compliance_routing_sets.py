@@ -37,25 +37,34 @@ def test_the_dev_set_covers_every_language_category_and_harmless_contexts() -> N
     assert {i.get("source") for i in items} >= {"cfpb", "banking77", "bitext"}
 
 
+SPLITS = ("tune", "holdout", "holdout2", "tune5", "holdout3", "tune6", "tune7", "tune8", "tune9", "tune10")
+SOURCES = {"gdpr-4.12", "gdpr-33-34", "ccpa-150", "hipaa-402", "pci-dss", "written", "banking77", "cfpb",
+           # batch 5 on: health data and data-subject requests
+           "hipaa-160.103", "hipaa-164.402", "gdpr-7", "gdpr-9", "gdpr-15", "gdpr-16", "gdpr-17", "gdpr-18", "gdpr-20",
+           "gdpr-21", "gdpr-22", "gdpr-28", "gdpr-44", "ccpa-105", "ccpa-106", "ccpa-110", "ccpa-120", "ccpa-121"}
+
+
 def test_dev_part_two_is_new_text_in_every_language_with_sources_and_held_out_splits() -> None:
     items = load_set(DEV_PLAIN)
     texts = [_norm(i["text"]) for i in items]
     assert len(texts) == len(set(texts))
     assert not set(texts) & ({_norm(i["text"]) for i in load_set(SET)} | {_norm(i["text"]) for i in load_set(DEV)})
-    for category in ("breach", "card", "data_loss"):
+    for category in ("breach", "card", "data_loss", "health", "dsr"):
         assert {i["lang"] for i in items if i["expect"] and i["category"] == category} == LANGUAGES
-    assert {i["split"] for i in items} == {"tune", "holdout", "holdout2"}
-    assert all(i["source"] in {"gdpr-4.12", "gdpr-33-34", "ccpa-150", "hipaa-402", "pci-dss", "written", "banking77", "cfpb"}
-               for i in items)
-    assert {i["category"] for i in items if not i["expect"]} == {"none"}
+    assert {i["split"] for i in items} == set(SPLITS)
+    assert all(i["source"] in SOURCES for i in items)
+    assert {i["category"] for i in items if not i["expect"]} == {"none", "legal_contract", "procurement", "feature_question"}
+    # the harmless look-alikes of batch 5 are in every language too
+    for category in ("legal_contract", "procurement", "feature_question"):
+        assert {i["lang"] for i in items if i["category"] == category} == LANGUAGES
     # each split has must-flag items and harmless look-alikes
     assert all(any(i["expect"] for i in load_set(DEV_PLAIN, s)) and not all(i["expect"] for i in load_set(DEV_PLAIN, s))
-               for s in ("tune", "holdout", "holdout2"))
+               for s in SPLITS)
 
 
 def test_a_split_is_scored_alone() -> None:
     whole = independent_metrics(lambda text: [], DEV_PLAIN)
-    parts = [independent_metrics(lambda text: [], DEV_PLAIN, s) for s in ("tune", "holdout", "holdout2")]
+    parts = [independent_metrics(lambda text: [], DEV_PLAIN, s) for s in SPLITS]
     assert sum(p["positives"] for p in parts) == whole["positives"] and parts[2]["set"].endswith("(holdout2)")
 
 

@@ -61,6 +61,31 @@ def test_hits_dropped_by_context(text: str) -> None:
     assert terms(text) == []
 
 
+@pytest.mark.parametrize(("text", "term"), [
+    # health data reaching someone who should not have it (CMP-008)
+    ("The pregnancy status of our staff is visible in the HR dashboard to all team leads.", "pregnancy"),
+    # a stem cue: "compartilh*" is compartilhado, "gestor*" is gestores
+    ("O relatório com as doenças crônicas dos funcionários foi compartilhado com todos os gestores.", "doenças"),
+    # a data-subject request in plain words: someone's data, a request, a right
+    ("A customer asked us to send her data in a structured, machine-readable format.", "her data"),
+    # a lawyer named outside contract routine still fires
+    ("Our lawyers will be in touch about your failure to deliver.", "our lawyers"),
+])
+def test_category_hits_that_stand(text: str, term: str) -> None:
+    assert term in terms(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Our lawyer has a few comments on the MSA redline; we should be able to sign next week.",  # contract routine
+    "Before we can sign, procurement needs your DPA and a link to your privacy policy.",      # paperwork request
+    "Is your platform GDPR compliant, and can we choose EU hosting?",                         # a feature question
+    "Can we import lab result PDFs into the patient profile?",                                # health word, no exposure
+    "Please remove the test contacts I imported yesterday.",                                  # admin, not a request about a person
+])
+def test_category_look_alikes_dropped(text: str) -> None:
+    assert terms(text) == []
+
+
 def test_a_cue_in_another_sentence_does_not_count() -> None:
     assert terms("We saw it in the news. Today we had a data breach ourselves!") == ["data breach"]
     assert terms("Take a look at the booking page. The court is red.") == []
@@ -206,3 +231,35 @@ def test_term_rules_are_sharded_below_the_durable_rules_limit() -> None:
         term = next(t for t in ENGINE.ruleset.terms if shards[t.normalised.split(" ")[0]] == i and not t.needs)
         text = f"Note: {term.normalised}."
         assert term.term in terms(text)
+
+
+def test_a_group_without_needs_has_its_own_unless(rules_dir: Path) -> None:
+    # "our lawyer" decides alone; the group's own `unless` drops it next to contract routine, the rule's
+    # other terms ("lawsuit") are not touched by it.
+    ruleset = load_ruleset(rules_dir)
+    lawyer = next(t for t in ruleset.terms if t.term == "our lawyer")
+    lawsuit = next(t for t in ruleset.terms if t.term == "lawsuit")
+    assert lawyer.needs == () and "contract_routine" in lawyer.unless and "contract_routine" not in lawsuit.unless
+    assert terms("We will sign the lawsuit settlement next week.") == ["lawsuit"]
+
+
+def test_a_group_with_neither_needs_nor_unless_is_refused(rules_dir: Path) -> None:
+    edit(rules_dir, lambda d: d["rules"][0]["qualified"].append({"terms": ["tribunal arbitral"]}))
+    error = only_error(rules_dir)
+    assert isinstance(error, RuleSchemaError) and "needs `needs` or `unless`" in str(error)
+
+
+def test_a_short_stem_cue_is_refused(rules_dir: Path) -> None:
+    edit(rules_dir, lambda d: d["contexts"]["negation"]["cues"].append("ab*"))
+    error = only_error(rules_dir)
+    assert isinstance(error, BadTermError) and "at least 4 letters" in str(error)
+
+
+def test_a_stem_cue_matches_any_token_starting_with_it(rules_dir: Path) -> None:
+    # Without the stem the inflected form is not a cue; with it, it is (and both evaluators agree).
+    text = "The diagnosis of a patient was emailed to the wrongest address."
+    assert "diagnosis" not in terms(text)
+    edit(rules_dir, lambda d: d["contexts"]["wrong_party"]["cues"].append("wrong*"))
+    engine = engine_for(str(rules_dir))
+    hits = engine.match_text(text)
+    assert [h.term for h in hits] == ["diagnosis"] and hits == ReferenceEvaluator(engine.ruleset).match_text(text)
