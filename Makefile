@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint browser clean
+.PHONY: demo test lint browser bench-tools clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or 3.12 is required (durable-rules does not import on 3.13)"; exit 1; }
@@ -24,6 +24,13 @@ browser:
 	  else echo "note: install Debian's chromium package to run the browser tests"; fi; }
 	@test -f node_modules/axe-core/axe.min.js || { command -v npm >/dev/null 2>&1 && npm install --no-audit --no-fund --silent \
 	  || echo "note: install npm and run 'npm install' for the accessibility checks (axe-core)"; }
+
+# Benchmarks only (not CI): wrk drives the served mix of `python -m evals.bench_scale` (--loadgen wrk) and,
+# unlike the Python load generator, leaves the server its cores (docs/performance.md).
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
+	  else echo "note: install wrk (Debian/Ubuntu: sudo apt-get install wrk; macOS: brew install wrk) for bench_scale --loadgen wrk"; fi; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

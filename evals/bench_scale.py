@@ -1,8 +1,8 @@
 """Scale benchmark: the served app on PostgreSQL with 1 worker vs N workers, same load, same run.
 
 `redaccount serve --workers W` (real uvicorn workers) runs as a subprocess for each W on a fresh
-PostgreSQL database and, if given, a Chroma server. A pure-python asyncio load generator (httpx, keep-alive
-connections) sends a fixed mix for a bounded time: the approval inbox list, a case 360 view, an account's
+PostgreSQL database and, if given, a Chroma server. A load generator (`wrk` with evals/wrk_mix.lua, or a
+pure-python asyncio one: httpx, keep-alive connections; `--loadgen`) sends a fixed mix for a bounded time: the approval inbox list, a case 360 view, an account's
 risk and a signed POST /events delivery. Throughput is measured as completed requests per second and
 latency as p50/p99; the headline is the throughput ratio N/1 (on the same machine, so with 2 cores the
 ceiling is ~2).
@@ -83,6 +83,19 @@ def signed_headers(body: bytes, secret: str = SECRET) -> dict[str, str]:
 
 
 # ---- the load -------------------------------------------------------------------------------------------
+# The mix: 30 % inbox list, 30 % case 360, 20 % account risk, 20 % signed POST /events (one new account
+# event each). Two load generators send it: `python` (httpx on asyncio, in this process) and `wrk` (C,
+# `apt-get install wrk`, with evals/wrk_mix.lua cycling through requests written here beforehand).
+
+LOADGENS = ("python", "wrk")
+
+
+def delivery_body(rng: random.Random) -> bytes:
+    """One POST /events body: a single `account.upserted` event with a new event id."""
+    return json.dumps([{"event_id": f"load-{uuid.uuid4().hex}", "type": "account.upserted",
+                        "occurred_at": "2026-10-01T09:00:00Z",
+                        "payload": {"id": f"load-acc-{rng.randrange(1000)}", "name": "Load Co",
+                                    "arr": 1000, "tier": "smb"}}]).encode()
 
 async def _client_loop(client: httpx.AsyncClient, accounts: list[str], cases: list[str], stop_at: float,
                        measure_from: float, latencies: list[float], errors: list[int], seed: int,
@@ -99,10 +112,7 @@ async def _client_loop(client: httpx.AsyncClient, accounts: list[str], cases: li
             elif pick < 0.8:
                 response = await client.get(f"/accounts/{rng.choice(accounts)}", headers=headers)
             else:
-                body = json.dumps([{"event_id": f"load-{uuid.uuid4().hex}", "type": "account.upserted",
-                                    "occurred_at": "2026-10-01T09:00:00Z",
-                                    "payload": {"id": f"load-acc-{rng.randrange(1000)}", "name": "Load Co",
-                                                "arr": 1000, "tier": "smb"}}]).encode()
+                body = delivery_body(rng)
                 response = await client.post("/events", content=body, headers=signed_headers(body))
             ok = response.status_code < 400
         except httpx.HTTPError:
@@ -129,6 +139,100 @@ async def drive_load(base_url: str, accounts: list[str], cases: list[str], conne
         await asyncio.gather(*(_client_loop(client, accounts, cases, stop_at, measure_from, latencies, errors, i,
                                             inbox_path, completed) for i in range(connections)))
     return latencies, len(errors)
+
+
+def write_wrk_requests(path: Path, count: int, accounts: list[str], cases: list[str], inbox_path: str,
+                       seed: int) -> int:
+    """Write `count` requests of the mix for evals/wrk_mix.lua, one a line (method, path, timestamp,
+    signature, body; tab-separated), each delivery signed now with its own event id; returns the number of
+    deliveries."""
+    from api.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
+
+    rng = random.Random(seed)
+    lines, posts = [], 0
+    for _ in range(count):
+        pick = rng.random()
+        if pick < 0.3:
+            lines.append(f"GET\t{inbox_path}\t\t\t")
+        elif pick < 0.6:
+            lines.append(f"GET\t/cases/{rng.choice(cases)}\t\t\t")
+        elif pick < 0.8:
+            lines.append(f"GET\t/accounts/{rng.choice(accounts)}\t\t\t")
+        else:
+            body = delivery_body(rng)
+            headers = signed_headers(body)
+            lines.append(f"POST\t/events\t{headers[TIMESTAMP_HEADER]}\t{headers[SIGNATURE_HEADER]}\t{body.decode()}")
+            posts += 1
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return posts
+
+
+def wrk_available() -> bool:
+    import shutil
+
+    return shutil.which("wrk") is not None
+
+
+def _children_cpu_seconds() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_wrk(base_url: str, requests_file: Path, connections: int, duration_s: float,
+            threads: int = 1) -> tuple[dict[str, Any], float]:
+    """One wrk run of the mix in `requests_file`; returns wrk's figures (from evals/wrk_mix.lua) and the CPU
+    seconds wrk used."""
+    env = os.environ | {"WRK_MIX_FILE": str(requests_file), "WRK_MIX_KEY": MANAGER_KEY,
+                        "WRK_MIX_THREADS": str(threads)}
+    cpu_before = _children_cpu_seconds()
+    done = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(duration_s))}s",
+                           "--timeout", "30s", "-s", str(ROOT / "evals" / "wrk_mix.lua"), base_url],
+                          env=env, capture_output=True, text=True, check=False)
+    cpu = _children_cpu_seconds() - cpu_before
+    line = next((x for x in done.stdout.splitlines() if x.startswith("WRK_MIX_JSON ")), None)
+    if done.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stdout[-2000:]} {done.stderr[-2000:]}")
+    return json.loads(line.split(" ", 1)[1]), cpu
+
+
+def measure_load(loadgen: str, base_url: str, accounts: list[str], cases: list[str], connections: int,
+                 warmup_s: float, duration_s: float, inbox_path: str, work_dir: Path, name: str,
+                 wrk_threads: int = 1) -> tuple[LoadFigures, int, float]:
+    """Warm up, then measure the mix with one load generator. Returns the measured figures, every request
+    answered (warm-up included) and the CPU seconds the load generator itself used (warm-up included)."""
+    if loadgen == "python":
+        completed = [0]
+        cpu_before = time.process_time()
+        latencies, errors = asyncio.run(drive_load(base_url, accounts, cases, connections, warmup_s, duration_s,
+                                                   inbox_path, completed))
+        return summarise(name, latencies, errors, duration_s), completed[0], time.process_time() - cpu_before
+    if loadgen != "wrk":
+        raise ValueError(f"unknown load generator {loadgen!r}: one of {', '.join(LOADGENS)}")
+    per_second = 4000  # more than one server here answers: deliveries must not repeat
+    files = []
+    for phase, seconds in (("warmup", warmup_s), ("measured", duration_s)):
+        path = work_dir / f"wrk-{phase}.tsv"
+        write_wrk_requests(path, int(per_second * (seconds + 1)), accounts, cases, inbox_path,
+                           seed=1 if phase == "warmup" else 2)
+        files.append((path, seconds))
+    answered, cpu, figures = 0, 0.0, {}
+    for path, seconds in files:
+        if seconds <= 0:
+            continue
+        figures, used = run_wrk(base_url, path, connections, seconds, wrk_threads)
+        answered += figures["requests"]
+        cpu += used
+        if figures["requests"] > int(per_second * (seconds + 1)):
+            print(f"note: wrk sent more requests than were written ({figures['requests']}): some deliveries "
+                  "repeated (the server answers a repeat without work)", flush=True)
+    errors = sum(v for k, v in figures.items() if k.startswith("errors_"))
+    seconds = figures["duration_us"] / 1e6
+    measured = LoadFigures(name, figures["requests"], errors, round(seconds, 2),
+                           round(figures["requests"] / seconds, 1) if seconds else 0.0,
+                           round(figures["p50_us"] / 1000, 2), round(figures["p99_us"] / 1000, 2))
+    return measured, answered, cpu
 
 
 # ---- servers --------------------------------------------------------------------------------------------
@@ -268,7 +372,8 @@ def run_scale_bench(admin_url: str = "postgresql+psycopg://postgres@127.0.0.1:54
                     connections: int = 32, duration_s: float = 10.0, warmup_s: float = 2.0,
                     chroma_url: str | None = None, data_dir: Path | None = None,
                     verbose: bool = True, wait_settled: bool = True, bare_baseline: bool = True,
-                    inbox_page: int = 50) -> dict[str, Any]:
+                    inbox_page: int = 50, loadgens: tuple[str, ...] = ("python",),
+                    wrk_threads: int = 1) -> dict[str, Any]:
     """Measure 1 worker and `workers` workers on fresh PostgreSQL databases; returns figures and the ratio.
 
     `wait_settled`: start the load only once the server has worked off the seeded backlog (see `settle`);
@@ -276,13 +381,21 @@ def run_scale_bench(admin_url: str = "postgresql+psycopg://postgres@127.0.0.1:54
     cases (how this benchmark measured before issue 18). `bare_baseline`: also drive a bare FastAPI app
     answering the same routes (evals/bare_app.py) with the same load, in the same run. `inbox_page`: the
     inbox request reads its first page of that many approvals (0: the whole inbox in one answer, as before
-    issue 18 added paging; once settled the seeded inbox holds 200 pending approvals)."""
+    issue 18 added paging; once settled the seeded inbox holds 200 pending approvals). `loadgens`: the load
+    generators to drive the mix with, each in turn against the same server (settled again before each);
+    the top-level figures are those of the first, `by_loadgen` has every one's."""
+    for loadgen in loadgens:
+        if loadgen not in LOADGENS:
+            raise ValueError(f"unknown load generator {loadgen!r}: one of {', '.join(LOADGENS)}")
+    if "wrk" in loadgens and not wrk_available():
+        raise RuntimeError("wrk is not installed (Debian/Ubuntu: apt-get install wrk; see docs/performance.md)")
     inbox_path = f"/approvals?limit={inbox_page}" if inbox_page else "/approvals"
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="redaccount-scale-"))
     data_dir.mkdir(parents=True, exist_ok=True)
-    results: dict[int, LoadFigures] = {}
-    settled: dict[int, dict[str, Any]] = {}
-    server_cpu: dict[int, float] = {}
+    results: dict[tuple[str, int], LoadFigures] = {}
+    settled: dict[str, dict[str, Any]] = {}
+    server_cpu: dict[tuple[str, int], float] = {}
+    loadgen_cpu: dict[tuple[str, str], float] = {}
     for count in sorted({1, workers}):
         db_url = _fresh_database(admin_url)
         run_dir = data_dir / f"w{count}"
@@ -297,51 +410,69 @@ def run_scale_bench(admin_url: str = "postgresql+psycopg://postgres@127.0.0.1:54
                 env["REDACCOUNT_CHROMA_URL"] = chroma_url
             proc, url = _serve(env, count, run_dir / "server.log")
             try:
-                if wait_settled:
-                    settled[count] = settle(db_url)
-                    if verbose:
-                        print(f"{count} worker(s): seeded backlog worked off: {settled[count]}", flush=True)
-                completed = [0]
-                cpu_before = group_cpu_seconds(proc.pid)
-                latencies, errors = asyncio.run(drive_load(url, accounts, cases, connections, warmup_s, duration_s,
-                                                           inbox_path, completed))
-                cpu_after = group_cpu_seconds(proc.pid)
+                for loadgen in loadgens:
+                    if wait_settled:
+                        key = f"{count} worker(s), before {loadgen}"
+                        settled[key] = settle(db_url)
+                        if verbose:
+                            print(f"{key}: backlog worked off: {settled[key]}", flush=True)
+                    cpu_before = group_cpu_seconds(proc.pid)
+                    figures, completed, used = measure_load(loadgen, url, accounts, cases, connections, warmup_s,
+                                                            duration_s, inbox_path, run_dir,
+                                                            f"{count} worker(s), {loadgen}", wrk_threads)
+                    cpu_after = group_cpu_seconds(proc.pid)
+                    results[loadgen, count] = figures
+                    loadgen_cpu[loadgen, f"{count}"] = round(used / max(completed, 1) * 1000, 2)
+                    if cpu_before is not None and cpu_after is not None:
+                        # Server CPU (all its processes and threads: handlers, event loop, the live loop's
+                        # jobs) per request answered, warm-up included.
+                        server_cpu[loadgen, count] = round((cpu_after - cpu_before) / max(completed, 1) * 1000, 2)
             finally:
                 _stop(proc)
-            results[count] = summarise(f"{count} worker(s)", latencies, errors, duration_s)
-            if cpu_before is not None and cpu_after is not None:
-                # Server CPU (all its processes and threads: handlers, event loop, the live loop's jobs)
-                # per request answered, warm-up included.
-                server_cpu[count] = round((cpu_after - cpu_before) / max(completed[0], 1) * 1000, 2)
         finally:
             _drop_database(admin_url, db_url)
-    baseline: LoadFigures | None = None
+    baselines: dict[str, LoadFigures] = {}
     if bare_baseline:
         proc, url = _serve_bare(1, data_dir / "bare.log")
         try:
-            latencies, errors = asyncio.run(drive_load(url, ["a"], ["c"], connections, warmup_s, duration_s, inbox_path))
+            for loadgen in loadgens:
+                figures, completed, used = measure_load(loadgen, url, ["a"], ["c"], connections, warmup_s,
+                                                        duration_s, inbox_path, data_dir,
+                                                        f"bare FastAPI, 1 worker, {loadgen}", wrk_threads)
+                baselines[loadgen] = figures
+                loadgen_cpu[loadgen, "bare"] = round(used / max(completed, 1) * 1000, 2)
         finally:
             _stop(proc)
-        baseline = summarise("bare FastAPI, 1 worker", latencies, errors, duration_s)
-    one, many = results[1], results[workers]
-    ratio = round(many.rps / one.rps, 2) if one.rps else 0.0
+    by_loadgen: dict[str, dict[str, Any]] = {}
+    for loadgen in loadgens:
+        one, many = results[loadgen, 1], results[loadgen, workers]
+        baseline = baselines.get(loadgen)
+        by_loadgen[loadgen] = {
+            "one_worker": asdict(one), "n_workers": asdict(many),
+            "ratio": round(many.rps / one.rps, 2) if one.rps else 0.0,
+            "server_cpu_ms_per_request": {n: v for (g, n), v in server_cpu.items() if g == loadgen} or None,
+            "loadgen_cpu_ms_per_request": {n: v for (g, n), v in loadgen_cpu.items() if g == loadgen},
+            "bare_baseline": asdict(baseline) if baseline else None,
+            "one_worker_vs_bare": round(one.rps / baseline.rps, 3) if baseline and baseline.rps else None}
     report = {"connections": connections, "duration_s": duration_s, "cpus": os.cpu_count(), "inbox": inbox_path,
-              "one_worker": asdict(one), "n_workers": asdict(many), "ratio": ratio,
-              "settled": settled if wait_settled else None, "load_average": os.getloadavg(),
-              "server_cpu_ms_per_request": server_cpu or None,
-              "bare_baseline": asdict(baseline) if baseline else None,
-              "one_worker_vs_bare": round(one.rps / baseline.rps, 3) if baseline and baseline.rps else None}
+              "loadgens": list(loadgens), **by_loadgen[loadgens[0]], "by_loadgen": by_loadgen,
+              "settled": settled if wait_settled else None, "load_average": os.getloadavg()}
     if verbose:
-        print(f"1 worker : {one.rps:8.1f} req/s  p50 {one.p50_ms} ms  p99 {one.p99_ms} ms  errors {one.errors}"
-              + (f"  server CPU {server_cpu[1]} ms/request" if 1 in server_cpu else ""))
-        print(f"{workers} workers: {many.rps:8.1f} req/s  p50 {many.p50_ms} ms  p99 {many.p99_ms} ms  "
-              f"errors {many.errors}")
-        if baseline:
-            print(f"bare FastAPI (same routes, fixed JSON, 1 worker, same load generator): {baseline.rps:8.1f} req/s  "
-                  f"p50 {baseline.p50_ms} ms  p99 {baseline.p99_ms} ms; 1 worker / bare = "
-                  f"{report['one_worker_vs_bare']}")
-        print(f"throughput ratio {workers}/1 = {ratio} (on {os.cpu_count()} CPUs); "
-              f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        for loadgen, fig in by_loadgen.items():
+            one, many, cpu = fig["one_worker"], fig["n_workers"], fig["server_cpu_ms_per_request"] or {}
+            gen_cpu = fig["loadgen_cpu_ms_per_request"]
+            print(f"[{loadgen}] 1 worker : {one['rps']:8.1f} req/s  p50 {one['p50_ms']} ms  p99 {one['p99_ms']} ms  "
+                  f"errors {one['errors']}  server CPU {cpu.get(1)} ms/request  load generator CPU "
+                  f"{gen_cpu.get('1')} ms/request")
+            print(f"[{loadgen}] {workers} workers: {many['rps']:8.1f} req/s  p50 {many['p50_ms']} ms  "
+                  f"p99 {many['p99_ms']} ms  errors {many['errors']}  server CPU {cpu.get(workers)} ms/request  "
+                  f"load generator CPU {gen_cpu.get(str(workers))} ms/request; ratio {workers}/1 = {fig['ratio']}")
+            if fig["bare_baseline"]:
+                bare = fig["bare_baseline"]
+                print(f"[{loadgen}] bare FastAPI (same routes, fixed JSON, 1 worker): {bare['rps']:8.1f} req/s  "
+                      f"p50 {bare['p50_ms']} ms  p99 {bare['p99_ms']} ms  load generator CPU "
+                      f"{gen_cpu.get('bare')} ms/request; 1 worker / bare = {fig['one_worker_vs_bare']}")
+        print(f"on {os.cpu_count()} CPUs; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return report
 
 
@@ -358,10 +489,20 @@ if __name__ == "__main__":
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     parser.add_argument("--inbox-page", type=int, default=50,
                         help="approvals per inbox request (0: the whole inbox, unpaged)")
+    parser.add_argument("--loadgen", choices=("auto", "python", "wrk", "both"), default="auto",
+                        help="load generator: wrk (C, `apt-get install wrk`), python (httpx, in this process; "
+                             "it needs 3.5-4 ms of CPU per request itself), both (each in turn against the same "
+                             "servers), auto (wrk if installed, else python)")
+    parser.add_argument("--wrk-threads", type=int, default=1)
     parser.add_argument("--no-settle", action="store_true",
                         help="start the load at once, while the server still works off the seeded backlog")
     args = parser.parse_args()
+    chosen = {"auto": ("wrk",) if wrk_available() else ("python",), "python": ("python",), "wrk": ("wrk",),
+              "both": ("wrk", "python")}[args.loadgen]
+    if args.loadgen == "auto" and chosen == ("python",):
+        print("note: wrk is not installed (apt-get install wrk): the Python load generator shares the cores")
     figures = run_scale_bench(args.pg, args.workers, args.connections, args.duration, chroma_url=args.chroma_url,
-                              wait_settled=not args.no_settle, inbox_page=args.inbox_page)
+                              wait_settled=not args.no_settle, inbox_page=args.inbox_page, loadgens=chosen,
+                              wrk_threads=args.wrk_threads)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")

@@ -12,6 +12,7 @@ worker is never applied again by another worker's recovery or tick.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from langgraph.types import Command
@@ -21,11 +22,11 @@ from core.models import ApprovalDecision, ApprovalRequest, RiskAssessment, Timel
 from core.models.edits import EditRefused, settle_decision
 from core.store import approvals as approval_store
 from core.store.approvals import DecisionFailed
+from core.store.case_runs import due_cases, mark_running, mark_settled, unsettled_cases
 from core.store.cases import (
     CaseNotFound,
     append_timeline,
     get_escalation,
-    list_escalations,
     open_escalation,
     thread_id_of,
 )
@@ -66,15 +67,31 @@ class CaseService:
     # ---- running ------------------------------------------------------------------------------------
 
     def _run(self, case_id: str, payload: Any) -> None:
-        """Invoke or resume the thread; the caller holds the case lock."""
+        """Invoke or resume the thread; the caller holds the case lock. The case is marked not settled
+        for the run (a crash leaves it so: recovery looks at it) and settled, with its next timer, once the
+        run finished and its pending approval is mirrored."""
+        mark_running(self.context.engine, case_id, self.context.clock())
         self.graph.invoke(payload, self._config(case_id), context=self.context, durability="sync")
-        self._record_pending(case_id)
+        self._settle(case_id, self._record_pending(case_id))
 
-    def _record_pending(self, case_id: str) -> None:
-        """Mirror the thread's pending approval into the inbox (idempotent) and notify once."""
+    def _settle(self, case_id: str, pending: dict[str, Any] | None) -> None:
+        """Record that the thread is at rest, waiting on `pending`; the caller holds the case lock. A timer
+        whose time cannot be read is left not settled (looked at every round, as before)."""
+        due = None
+        if pending and pending.get("kind") == TIMER:
+            try:
+                due = datetime.fromisoformat(str(pending["until"]))
+            except (KeyError, ValueError):
+                return
+            due = due if due.tzinfo else due.replace(tzinfo=UTC)
+        mark_settled(self.context.engine, case_id, due, self.context.clock())
+
+    def _record_pending(self, case_id: str) -> dict[str, Any] | None:
+        """Mirror the thread's pending approval into the inbox (idempotent) and notify once; returns the
+        pending interrupt's value, if any."""
         pending = self.pending_interrupt(case_id)
         if not pending or pending.get("kind") != "approval":
-            return
+            return pending
         request = ApprovalRequest.model_validate(pending["request"])
         now = self.context.clock()
         approval_id, created = approval_store.request_approval(
@@ -86,6 +103,7 @@ class CaseService:
             enqueue_outbound(self.context.engine, f"notify:{approval_id}", "notification",
                              {"event": "approval_waiting", "approval_id": approval_id, "case_id": case_id,
                               "action": request.action, "assigned_to": request.assigned_to}, now, case_id=case_id)
+        return pending
 
     def start_case(self, assessment: RiskAssessment, actor: str = "system:detect") -> tuple[str, bool]:
         """Open (or find) the account's Red case and run it to its first pause. Returns (case id, created)."""
@@ -195,16 +213,19 @@ class CaseService:
         return True
 
     def tick(self) -> list[str]:
-        """Resume every case paused on a timer whose time has come. Returns the case ids resumed."""
+        """Resume every case paused on a timer whose time has come. Returns the case ids resumed.
+
+        Only the open cases whose recorded timer is due, or that are not settled, are read (`case_runs`);
+        whether the thread really waits on a due timer is checked on its checkpoint, again under the lock."""
         resumed = []
         now = self.context.clock()
-        for case in list_escalations(self.context.engine, open_only=True):
-            if not self._due(case.id, now.isoformat()):
+        for case_id in due_cases(self.context.engine, now):
+            if not self._due(case_id, now.isoformat()):
                 continue
-            with self._case_lock(case.id):
-                if self._due(case.id, now.isoformat()):
-                    self._run(case.id, Command(resume={"type": "tick", "at": now.isoformat()}))
-                    resumed.append(case.id)
+            with self._case_lock(case_id):
+                if self._due(case_id, now.isoformat()):
+                    self._run(case_id, Command(resume={"type": "tick", "at": now.isoformat()}))
+                    resumed.append(case_id)
         return resumed
 
     def _due(self, case_id: str, now: str) -> bool:
@@ -218,6 +239,9 @@ class CaseService:
 
         One case that cannot be recovered (a node that keeps failing) is logged and counted in `failed`;
         it must not keep every other case, or a worker's start-up, from recovering.
+
+        Only open cases not settled are read (`case_runs`: a run started and did not finish, or none was
+        recorded); a case found at rest is marked settled, so the next round skips it.
         """
         counts = {"applied": 0, "mirrored": 0, "resumed": 0, "failed": 0}
         for record in approval_store.list_approvals(self.context.engine, status="decided"):
@@ -228,11 +252,11 @@ class CaseService:
                 outcome = "failed"
             counts["applied"] += outcome == "applied"
             counts["failed"] += outcome == "failed"
-        for case in list_escalations(self.context.engine, open_only=True):
+        for case_id, account_id in unsettled_cases(self.context.engine):
             try:
-                self._recover_case(case.id, case.account_id, counts)
+                self._recover_case(case_id, account_id, counts)
             except Exception:  # noqa: BLE001 - same: log, count, go on with the other cases
-                log.exception("recovery could not resume case %s", case.id)
+                log.exception("recovery could not resume case %s", case_id)
                 counts["failed"] += 1
         return counts
 
@@ -243,7 +267,10 @@ class CaseService:
         elif not self._has_checkpoint(case_id):
             counts["resumed"] += self._start_unstarted(case_id, account_id)
         before = len(approval_store.list_approvals(self.context.engine, case_id=case_id, status=None))
-        self._record_pending(case_id)
+        with self._case_lock(case_id):
+            pending = self._record_pending(case_id)
+            if self._has_checkpoint(case_id) and not self._interrupted(case_id):
+                self._settle(case_id, pending)
         counts["mirrored"] += len(approval_store.list_approvals(self.context.engine, case_id=case_id,
                                                                 status=None)) - before
 

@@ -21,10 +21,10 @@ from core.models import RiskAssessment
 from core.settings import Settings
 from core.store import detection as store
 from core.store.detection import latest_assessment, risk_history
-from rules.detector import Detector, RulesPort
+from rules.detector import Detector, RulesPort, compliance_for
 from rules.next_due import next_change_at
 from rules.risk_model import risk_model_for
-from rules.signals.ports import ComplianceReviewPort, MeaningPort, SentimentPort
+from rules.signals.ports import CompliancePort, ComplianceReviewPort, MeaningPort, SentimentPort
 from rules.signals.window import AccountWindow
 from rules.thresholds import Thresholds, thresholds_from_settings
 
@@ -88,6 +88,9 @@ class Detection:
         self.review_floor = review_floor
         self.risk_model = risk_model
         self.meaning = meaning
+        # The rule set's prefiltered compliance matcher (an index of its ~1,000 normalised terms: about
+        # 0.8 ms to build), built once per loaded rule set instead of once per account assessed.
+        self._matcher: tuple[Any, CompliancePort | None] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, sentiment: SentimentPort, ruleset: RulesPort,
@@ -97,9 +100,17 @@ class Detection:
         return cls(thresholds_from_settings(settings), sentiment, ruleset, settings.review_confidence_floor,
                    risk_model_for(settings.risk_model_file), meaning, compliance_meaning)
 
+    def _compliance(self) -> CompliancePort | None:
+        """`compliance_for(ruleset)`, rebuilt only when the loaded rule set object changes."""
+        inner = getattr(self.ruleset, "ruleset", self.ruleset)
+        cached = self._matcher
+        if cached is None or cached[0] is not inner:
+            cached = self._matcher = (inner, compliance_for(self.ruleset))
+        return cached[1]
+
     def detector(self) -> Detector:
-        return Detector(self.th, self.sentiment, self.ruleset, self.review_floor, risk_model=self.risk_model,
-                        meaning=self.meaning, compliance_meaning=self.compliance_meaning)
+        return Detector(self.th, self.sentiment, self.ruleset, self.review_floor, compliance=self._compliance(),
+                        risk_model=self.risk_model, meaning=self.meaning, compliance_meaning=self.compliance_meaning)
 
     def config(self) -> dict[str, Any]:
         """What decides an assessment besides the data: reader, rule set, risk model and meaning, by version."""

@@ -15,7 +15,7 @@ from api.readers import AccountNotFound
 from api.routes.pages import PagePrincipal, render
 from core.models import Band
 from core.permissions import Capability, can
-from core.store.book import BookFilter, book_owners, book_tiers
+from core.store.book import BookFilter, book_choices
 
 router = APIRouter(prefix="/ui", tags=["pages"], include_in_schema=False)
 
@@ -52,11 +52,12 @@ def accounts_page(request: Request, principal: PagePrincipal,
                    renewal_before=today + timedelta(days=days) if days else None, today=today if days else None,
                    search=q or None, page=page, per_page=PER_PAGE)
     book, lines = book_view(engine, principal, f)
+    tiers, owners = book_choices(engine)
     query = {k: v for k, v in {"band": band, "tier": tier, "owner": owner, "renewal_days": renewal_days,
                                "q": q}.items() if v}
     return render(request, "accounts.html", principal, book=book, lines=lines, errors=errors,
                   f={"band": band, "tier": tier, "owner": owner, "renewal_days": renewal_days, "q": q},
-                  bands=[b.value for b in Band], tiers=book_tiers(engine), owners=book_owners(engine),
+                  bands=[b.value for b in Band], tiers=tiers, owners=owners,
                   page_link=lambda n: "/ui/accounts?" + urlencode({**query, "page": n}))
 
 

@@ -332,6 +332,20 @@ assessment_schedule = sa.Table(
 )
 sa.Index("ix_assessment_schedule_due", assessment_schedule.c.next_due_at)
 
+# Where each case's workflow thread stands, so the minute's recovery and timer round reads only the cases
+# that need it (graph/service.py): `settled` once a run finished and its pending approval was mirrored
+# (false from the start of a run until then: a crash leaves it false), `next_due_at` the timer the
+# thread waits on. An open case without a row (opened before this table, or a crash before its first
+# run) counts as not settled.
+case_runs = sa.Table(
+    "case_runs", metadata,
+    sa.Column("case_id", sa.String(ID), primary_key=True),
+    sa.Column("settled", sa.Boolean, nullable=False),
+    sa.Column("next_due_at", UtcDateTime()),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+sa.Index("ix_case_runs_due", case_runs.c.next_due_at)
+
 # Low-confidence decisions waiting for a person: confirm (opens the case) or dismiss (a false positive).
 risk_reviews = sa.Table(
     "risk_reviews", metadata,

@@ -96,3 +96,21 @@ def test_every_page_matches_the_full_ordering_with_ties_and_unscored_accounts(en
             for page in range(1, len(full) // per_page + 3):
                 got += _ids(read_book(engine, BookFilter(band=band, page=page, per_page=per_page)))
             assert got == full, (band, per_page)
+
+
+def test_filter_choices_are_the_distinct_values_in_order(engine: sa.Engine) -> None:
+    """The loose index scan gives what SELECT DISTINCT ... ORDER BY gives (owners without the nulls)."""
+    from core.store.book import book_choices, book_owners, book_tiers
+
+    assert book_choices(engine) == ([], [])
+    _seed(engine)
+    ingest_objects(engine, [account("e5", "acc-e", name="Epsilon", tier="enterprise", csm=None),
+                            account("e6", "acc-f", name="Zeta", tier="strategic", csm="Ann-Marie"),
+                            account("e7", "acc-g", name="Eta", tier="smb", csm="dana")])
+    acc = t.accounts
+    with engine.connect() as c:
+        tiers = list(c.scalars(sa.select(acc.c.tier).distinct().order_by(acc.c.tier)))
+        owners = list(c.scalars(sa.select(acc.c.csm).where(acc.c.csm.is_not(None)).distinct().order_by(acc.c.csm)))
+    assert tiers == ["enterprise", "mid_market", "smb", "strategic"]
+    assert set(owners) == {"Dana", "Omar", "Ann-Marie", "dana"} and len(owners) == 4
+    assert book_choices(engine) == (tiers, owners) == (book_tiers(engine), book_owners(engine))

@@ -144,3 +144,58 @@ def test_recover_starts_a_case_opened_before_a_crash_stopped_its_first_run(servi
     assert service.recover()["resumed"] == 1
     (pending,) = list_approvals(service.context.engine, case_id=case.id)
     assert pending.request.action == "validate_brief"
+
+
+def _counting_checkpoint_reads(service: CaseService) -> list[str]:
+    """Count the service's checkpoint reads (each `get_state` is one read of a case's thread)."""
+    reads: list[str] = []
+    real = service.graph.get_state
+
+    def get_state(config, *args, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append(config["configurable"]["thread_id"])
+        return real(config, *args, **kwargs)
+
+    service.graph.get_state = get_state  # type: ignore[method-assign]
+    return reads
+
+
+def test_the_minute_round_reads_only_cases_that_need_it(service: CaseService, clock: Clock) -> None:
+    """Recovery reads only cases whose last run did not finish; the timer round only cases whose timer
+    is due. A settled case costs no checkpoint read; a timer still fires when its time comes."""
+    from core.db import schema as t
+    from core.store.case_runs import due_cases, unsettled_cases
+
+    case_id, _ = service.start_case(red_assessment())
+    assert unsettled_cases(service.context.engine) == []  # ran to its first approval: settled
+    reads = _counting_checkpoint_reads(service)
+    assert service.recover() == {"applied": 0, "mirrored": 0, "resumed": 0, "failed": 0}
+    assert service.tick() == []
+    assert reads == []
+
+    _close_out(service)  # brief, update, article: now paused on the FCR timer
+    until = service.pending_interrupt(case_id)["until"]
+    with service.context.engine.connect() as c:
+        (row,) = c.execute(t.case_runs.select()).mappings()
+    assert row["settled"] and row["next_due_at"].isoformat() == until
+    reads.clear()
+    assert service.tick() == [] and reads == []  # the window is open: no checkpoint read
+    clock.advance(hours=49)
+    assert due_cases(service.context.engine, clock()) == [case_id]
+    assert service.tick() == [case_id]
+    assert get_escalation(service.context.engine, case_id).closed_at is not None
+
+
+def test_a_case_not_marked_settled_is_recovered_and_then_settled(service: CaseService) -> None:
+    """An open case with no record of its run (opened before this record existed, or a crash during a
+    run) is looked at by recovery, which mirrors its approval and marks it settled."""
+    from core.db import schema as t
+    from core.store.case_runs import unsettled_cases
+
+    case_id, _ = service.start_case(red_assessment())
+    with service.context.engine.begin() as c:
+        c.execute(t.case_runs.delete())
+        c.execute(t.approvals.delete())  # as if the run died after its checkpoint, before the mirror
+    assert unsettled_cases(service.context.engine) == [(case_id, red_assessment().account_id)]
+    assert service.recover()["mirrored"] == 1
+    assert [a.request.action for a in list_approvals(service.context.engine)] == ["validate_brief"]
+    assert unsettled_cases(service.context.engine) == []

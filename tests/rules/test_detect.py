@@ -175,3 +175,23 @@ def test_committed_sample_with_the_shipped_rule_engine(sqlite_url: str, tmp_path
     # Quiet escalations carry few signals by design; most escalating accounts must still stand out.
     assert sum(1 for a in escalating if a.band.value in ("amber", "red")) >= 0.8 * len(escalating)
     engine.dispose()
+
+
+def test_the_compliance_matcher_is_built_once_per_loaded_rule_set(settings: Settings) -> None:
+    """Detection builds a detector per account assessed; the rule set's term index is built once, and again
+    only when the loaded rule set object changes (what the detector matches with stays the same)."""
+    pytest.importorskip("durable")
+    from rules.detect import Detection
+    from rules.detector import PrefilteredCompliance
+    from rules.engine import engine_for
+
+    rules = engine_for()
+    detection = Detection.from_settings(settings, LexiconSentiment(), rules)
+    first, second = detection.detector(), detection.detector()
+    assert isinstance(first.compliance, PrefilteredCompliance) and first.compliance is second.compliance
+    text = "We may need to involve our legal team over the GDPR breach."
+    assert first.compliance.match_text(text) == rules.match_text(text)
+    rules.ruleset = engine_for().ruleset  # a rule set loaded again
+    third = detection.detector()
+    assert third.compliance is not first.compliance and third.compliance.engine is rules
+    assert third.compliance.match_text(text) == rules.match_text(text)
