@@ -23,6 +23,14 @@ from rules.signals.base import SIGNAL_RULE_IDS
 
 PRIORITIES = ("p1", "p2", "p4")
 
+# Ticket facts that also get a term for a ticket-only window (no live customer message): an account whose
+# only record is ticket updates. Real incident logs (ServiceNow) weigh these the other way from accounts
+# with a conversation (there an escalation follows activity, not a stale ticket), so the shipped fit
+# (`redaccount eval fit-defaults`) gives them their own weight in that case.
+TICKET_ONLY_TERMS = ("log_hours_since_ticket_update", "log_oldest_open_days", "log_max_ticket_updates",
+                     "solved_recent", "new_open", "reopened", "sig_handoffs", "log_max_handoffs", "open_p1",
+                     "open_p2", "open_p4", "sla_breached", "sig_sla_breach", "pending")
+
 
 def _log(x: Any) -> float:
     return math.log1p(max(0.0, float(x or 0.0)))
@@ -60,6 +68,10 @@ def risk_features(facts: Mapping[str, Any], signals: Sequence[Any]) -> dict[str,
     })
     for p in PRIORITIES:
         out[f"open_{p}"] = float(facts.get("highest_open_priority") == p)
+    ticket_only = float(int(facts.get("customer_messages", 0) or 0) == 0)
+    out["ticket_only"] = ticket_only
+    for name in TICKET_ONLY_TERMS:
+        out[f"{name}_ticket_only"] = out[name] * ticket_only
     return out
 
 
