@@ -3,7 +3,7 @@
 The points score (rules/scoring.py) stays the explainable sum of signals; this model turns the same
 window into a calibrated probability that the account escalates, with weights fitted on a dev split
 (`evals/risk_fit.py`). The shipped default, rules/fitted/risk_model.yaml, is such a fit on the generated
-dev split (`redaccount eval fit-defaults`); an operator's file replaces it. Each feature's contribution to
+dev split and the ServiceNow dev split (`redaccount eval fit-defaults`); an operator's file replaces it. Each feature's contribution to
 the log-odds is kept, so a review item raised by the model says which facts drove it. The rules keep the final say: the model can only
 raise a low-confidence review item, never open a case or lower a band.
 """
@@ -143,7 +143,7 @@ OFF = ("none", "off")
 
 def risk_model_for(setting: Path | str | None) -> RiskModel | None:
     """The model the product runs: the operator's file, none when the setting says `none`, else the shipped
-    default fitted on the generated dev split (rules/fitted/risk_model.yaml)."""
+    default fitted on the generated and ServiceNow dev splits (rules/fitted/risk_model.yaml)."""
     from rules.fitted import RISK_MODEL_FILE
 
     if setting is None:

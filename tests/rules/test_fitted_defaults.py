@@ -5,7 +5,7 @@ The risk model is fitted on the generated dev split and the ServiceNow dev split
 Cheap checks always run: the product loads the committed files by default, operator settings still win,
 each file records where it came from, its values are the ones its version names, the fit is
 deterministic, and (with ../shared/data) the committed dev-data fingerprint is what the dev generator
-produces today, from the dev seed only. The whole refit (about a minute on an idle core) is a slow test.
+produces today, from the dev seed only. The whole refit (minutes: it replays the ServiceNow dev split too) is a slow test.
 """
 
 from __future__ import annotations
