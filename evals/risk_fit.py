@@ -8,9 +8,11 @@ Rows from more than one source (the shipped fit: generated dev accounts and real
 carry a `weight` each and a `source` (0: the generated rows, 1: the other source). The fit then
 standardises with the weights, weighs each row's loss by its weight, and gives the other source its own
 intercept (an indicator term during the fit, folded into the intercept at source 0 afterwards), so one
-source's base rate does not leak into features that happen to be constant in the other. `out_of_fold` gives every dev row a probability from a model
-that did not see its group (account), so thresholds chosen on it are not flattered by the fit itself;
-`choose_c` picks the regularisation by the out-of-fold log loss.
+source's base rate does not leak into features that happen to be constant in the other.
+
+`out_of_fold` gives every dev row a probability from a model that did not see its group (account or
+incident), so thresholds chosen on it are not flattered by the fit itself; `choose_c` picks the
+regularisation by the out-of-fold log loss (weighted, when the rows are).
 """
 
 from __future__ import annotations
