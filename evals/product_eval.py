@@ -1,9 +1,10 @@
 """The detection section as the product acts: the configured detector, and a refit on this run's dev split.
 
 The shipped defaults (rules/fitted/: the risk model and the Red score) are this fit, run by
-`redaccount eval fit-defaults` (evals/fit_defaults.py) on the full run's dev split and committed. So on
-a default install the "before" figures are the shipped, dev-fitted detector, and in the full run the
-refit reproduces it (`risk_model.equals_shipped`); the fast subset's smaller dev split fits another one.
+`redaccount eval fit-defaults` (evals/fit_defaults.py) on the full run's dev split **and the ServiceNow
+dev split** (`fit_detection(..., real=RealRows)`) and committed. So on a default install the "before"
+figures are the shipped detector; the refit here reads the generated dev split alone, so it no longer
+reproduces the shipped files (`risk_model.equals_shipped` is false by design since the real-outcome fit).
 
 The risk model (rules/risk_model.py) is fitted on the dev split's daily assessments with the label the
 acting metrics judge: 1 from an at-risk account's first warning sign up to its escalation, 0 on healthy
@@ -92,30 +93,66 @@ class DevFit:
     info: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class RealRows:
+    """Cut histories of a real source (the ServiceNow dev split) fitted next to the generated dev points.
+
+    `share`: the real rows' total weight as a fraction of the generated points' (1.0: each source weighs
+    the same in the loss, whatever its row count). The real source gets its own intercept during the fit
+    (evals/risk_fit.py), so the shipped intercept is the generated points'.
+    """
+
+    features: list[dict[str, float]]
+    labels: list[int]
+    groups: list[str]  # one per incident (out-of-fold folds keep an incident together)
+    share: float = 1.0
+    name: str = "servicenow dev split"
+
+
 def fit_detection(dev: list[AccountRun], min_precision: float = GOAL_PRECISION, max_alarms: float = GOAL_ALARMS,
-                  version: str | None = None) -> DevFit:
-    """Fit the risk model on dev's daily assessments and choose the Red score and review threshold on dev's
-    out-of-fold probabilities (the module docstring). Deterministic: the same dev runs give the same fit."""
+                  version: str | None = None, real: RealRows | None = None) -> DevFit:
+    """Fit the risk model on dev's daily assessments (and `real`'s cut histories, when given) and choose the
+    Red score and review threshold on dev's out-of-fold probabilities (the module docstring). Deterministic:
+    the same dev runs give the same fit."""
     account = {id(p): i for i, r in enumerate(dev) for p in r.points}
     labelled = [(p, y) for p, y in acting.window_labelled_points(dev) if p.features is not None]
     rows, labels = [_features(p) for p, _ in labelled], [y for _, y in labelled]
-    groups = [account[id(p)] for p, _ in labelled]
-    c = choose_c(rows, labels, groups)
+    groups: list[Any] = [account[id(p)] for p, _ in labelled]
     scored = [p for r in dev for p in r.points if p.features is not None]
+    predict: list[tuple[Any, dict[str, float]]] = [(account[id(p)], _features(p)) for p in scored]
+    weights = sources = None
+    fitted_on = f"generated dev split ({len(rows)} daily assessments)"
+    if real is not None:
+        generated = len(rows)
+        each = real.share * generated / len(real.features)
+        weights = [1.0] * generated + [each] * len(real.features)
+        sources = [0] * generated + [1] * len(real.features)
+        rows += [{k: v for k, v in f.items() if k not in EXCLUDED_FEATURES} for f in real.features]
+        labels += list(real.labels)
+        groups += list(real.groups)
+        predict += [(g, rows[generated + i]) for i, g in enumerate(real.groups)]
+        fitted_on += f" + {real.name} ({len(real.features)} cut histories, weight share {real.share:g})"
+    c = choose_c(rows, labels, groups, weights, sources)
     shipped_probabilities = [p.probability for p in scored]
-    oof, loss = out_of_fold(rows, labels, groups, [(account[id(p)], _features(p)) for p in scored], c)
-    for p, q in zip(scored, oof, strict=True):
+    oof, loss = out_of_fold(rows, labels, groups, predict, c, weights=weights, sources=sources)
+    for p, q in zip(scored, oof[: len(scored)], strict=True):
         p.probability = q
     red, threshold, on_dev = choose_thresholds(dev, min_precision, max_alarms)
     for p, q in zip(scored, shipped_probabilities, strict=True):
         p.probability = q  # the points keep what the replay recorded
-    spec = fit_spec(rows, labels, f"generated dev split ({len(rows)} daily assessments)", c=c, version=version)
+    spec = fit_spec(rows, labels, fitted_on, c=c, version=version, weights=weights, sources=sources)
     spec = RiskModelSpec(**{**spec.model_dump(), "review_threshold": min(1.0, threshold)})
     red = min(red, 100.0)
-    info = {"red_score": red, "review_threshold": spec.review_threshold, "dev_points": len(rows), "c": c,
-            "out_of_fold_log_loss": round(loss, 4), "excluded_features": list(EXCLUDED_FEATURES),
+    info = {"red_score": red, "review_threshold": spec.review_threshold, "dev_points": len(labelled),
+            "c": c, "out_of_fold_log_loss": round(loss, 4), "excluded_features": list(EXCLUDED_FEATURES),
             "dev_out_of_fold_at_choice": on_dev,
             "weights": {k: t.weight for k, t in sorted(spec.terms.items(), key=lambda kv: -abs(kv[1].weight))[:12]}}
+    if real is not None:
+        from evals.servicenow import auc
+
+        info["real"] = {"name": real.name, "cut_histories": len(real.features), "positives": sum(real.labels),
+                        "share": real.share,
+                        "out_of_fold_auc": auc(oof[len(scored):], list(real.labels))}
     return DevFit(spec, red, info)
 
 

@@ -169,7 +169,7 @@ def _refit(a: dict[str, Any]) -> str:
     m = a.get("risk_model") or {}
     same = m.get("equals_shipped")
     return f"Red {_fmt(m.get('red_score'))}, probability {_fmt(m.get('review_threshold'))}" + (
-        ", reproduces the shipped defaults" if same else ", differs from the shipped defaults" if same is False else "")
+        ", reproduces the shipped defaults" if same else ", differs from the shipped defaults (fitted on the ServiceNow dev split too)" if same is False else "")
 
 
 def realworld_markdown(report: dict[str, Any]) -> list[str]:

@@ -3,7 +3,7 @@
 The points score (rules/scoring.py) stays the explainable sum of signals; this model turns the same
 window into a calibrated probability that the account escalates, with weights fitted on a dev split
 (`evals/risk_fit.py`). The shipped default, rules/fitted/risk_model.yaml, is such a fit on the generated
-dev split (`redaccount eval fit-defaults`); an operator's file replaces it. Each feature's contribution to
+dev split and the ServiceNow dev split (`redaccount eval fit-defaults`); an operator's file replaces it. Each feature's contribution to
 the log-odds is kept, so a review item raised by the model says which facts drove it. The rules keep the final say: the model can only
 raise a low-confidence review item, never open a case or lower a band.
 """
@@ -22,6 +22,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rules.signals.base import SIGNAL_RULE_IDS
 
 PRIORITIES = ("p1", "p2", "p4")
+
+# Ticket facts that also get a term for a ticket-only window (no live customer message): an account whose
+# only record is ticket updates. Real incident logs (ServiceNow) weigh these the other way from accounts
+# with a conversation (there an escalation follows activity, not a stale ticket), so the shipped fit
+# (`redaccount eval fit-defaults`) gives them their own weight in that case.
+TICKET_ONLY_TERMS = ("log_hours_since_ticket_update", "log_oldest_open_days", "log_max_ticket_updates",
+                     "solved_recent", "new_open", "reopened", "sig_handoffs", "log_max_handoffs", "open_p1",
+                     "open_p2", "open_p4", "sla_breached", "sig_sla_breach", "pending")
 
 
 def _log(x: Any) -> float:
@@ -60,6 +68,10 @@ def risk_features(facts: Mapping[str, Any], signals: Sequence[Any]) -> dict[str,
     })
     for p in PRIORITIES:
         out[f"open_{p}"] = float(facts.get("highest_open_priority") == p)
+    ticket_only = float(int(facts.get("customer_messages", 0) or 0) == 0)
+    out["ticket_only"] = ticket_only
+    for name in TICKET_ONLY_TERMS:
+        out[f"{name}_ticket_only"] = out[name] * ticket_only
     return out
 
 
@@ -131,7 +143,7 @@ OFF = ("none", "off")
 
 def risk_model_for(setting: Path | str | None) -> RiskModel | None:
     """The model the product runs: the operator's file, none when the setting says `none`, else the shipped
-    default fitted on the generated dev split (rules/fitted/risk_model.yaml)."""
+    default fitted on the generated and ServiceNow dev splits (rules/fitted/risk_model.yaml)."""
     from rules.fitted import RISK_MODEL_FILE
 
     if setting is None:

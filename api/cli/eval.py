@@ -104,20 +104,21 @@ def sentiment(
 
 @eval_app.command("fit-defaults")
 def fit_defaults(
-    data_dir: Path = typer.Option(..., "--data-dir", help="Public data folder (../shared/data): the dev split's text."),
+    data_dir: Path = typer.Option(..., "--data-dir", help="Public data folder (../shared/data): the dev split's "
+                                  "text and the ServiceNow incident log."),
     out: Path | None = typer.Option(None, "--out", help="Where to write the two files (default: the shipped "
                                     "rules/fitted/ folder)."),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 when a refit differs from the "
                                "committed files."),
 ) -> None:
-    """Fit the shipped detection defaults (risk model, Red score) on the generated dev split only."""
+    """Fit the shipped detection defaults (risk model, Red score) on the generated and ServiceNow dev splits."""
     from evals import fit_defaults as fd
     from rules.fitted import FITTED_DIR
 
     if not data_dir.is_dir():
         err_console.print(f"[red]error:[/red] --data-dir {data_dir} is not a folder")
         raise typer.Exit(2)
-    with console.status("generating and replaying the dev split, fitting ..."):
+    with console.status("generating and replaying the dev split, replaying ServiceNow dev, fitting ..."):
         try:
             fitted = fd.fit_defaults(data_dir)
         except ValueError as exc:

@@ -1,8 +1,9 @@
 """The shipped detection defaults that are fitted, not hand-set: the risk model and the Red threshold.
 
 Both files are written by `redaccount eval fit-defaults --data-dir ../shared/data` (evals/fit_defaults.py)
-from the generated **dev** split only, and start with a provenance header (what they were fitted on, by
-which command, the dev data's fingerprint, the date). They are the bottom layer of the configuration:
+from the generated **dev** split and the ServiceNow incident log's **dev** split (real escalations), and
+start with a provenance header (what they were fitted on, by which command, the data's fingerprints, the
+date). They are the bottom layer of the configuration:
 
 - `thresholds.yaml`: the Red score (`signals.band_red` and the rules' `red_score`, one value) loaded
   beneath the operator's `REDACCOUNT_THRESHOLDS_FILE`, whose values win key by key;
@@ -22,7 +23,8 @@ THRESHOLDS_FILE = FITTED_DIR / "thresholds.yaml"
 RISK_MODEL_FILE = FITTED_DIR / "risk_model.yaml"
 
 # Provenance keys every fitted file's header carries (`# key: value` lines before the YAML body).
-PROVENANCE_KEYS = ("fitted_on", "command", "dev_data_sha256", "fit_inputs_sha256", "detector", "fitted_at")
+PROVENANCE_KEYS = ("fitted_on", "command", "dev_data_sha256", "servicenow_data_sha256", "fit_inputs_sha256", "detector",
+                   "fitted_at")
 
 
 def provenance(path: Path) -> dict[str, str]:

@@ -117,3 +117,61 @@ def test_out_of_fold_probabilities_never_see_their_own_account() -> None:
     assert [first[i] for i in own] == [second[i] for i in own]
     assert any(first[i] != second[i] for i in range(len(rows)) if groups[i] != 0)
     assert 0 < loss < 0.69 and choose_c(rows, labels, groups) in (0.01, 0.1, 1.0)
+
+
+def _two_sources() -> tuple[list[dict[str, float]], list[int], list[int], list[int]]:
+    """Source 0: x predicts the label, base rate ~0.2. Source 1: x predicts it the same way, base rate ~0.6,
+    and `only0` is a feature that is constant (0) in source 1, as the text features are on ticket logs."""
+    import random
+
+    rnd = random.Random(5)
+    rows, labels, groups, sources = [], [], [], []
+    for g in range(40):
+        src = int(g >= 30)
+        for _ in range(12 if src == 0 else 4):
+            y = int(rnd.random() < (0.6 if src else 0.2))
+            rows.append({"x": y + rnd.gauss(0, 0.8), "only0": 0.0 if src else rnd.gauss(0, 1)})
+            labels.append(y)
+            groups.append(g)
+            sources.append(src)
+    return rows, labels, groups, sources
+
+
+def test_a_weighted_two_source_fit_keeps_the_first_sources_intercept() -> None:
+    from statistics import fmean
+
+    from evals.risk_fit import SOURCE, fit_spec
+    from rules.risk_model import RiskModel
+
+    rows, labels, _, sources = _two_sources()
+    n0 = sources.count(0)
+    weights = [1.0 if s == 0 else n0 / sources.count(1) for s in sources]
+    spec = fit_spec(rows, labels, "two sources", c=1.0, version="t", weights=weights, sources=sources)
+    assert SOURCE not in spec.terms and spec.terms["x"].weight > 0.5
+    model = RiskModel(spec)
+    zero = [i for i, s in enumerate(sources) if s == 0]
+    mean_prob = fmean(model.estimate(rows[i]).probability for i in zero)
+    base_rate = fmean(labels[i] for i in zero)
+    pooled = sum(w * y for w, y in zip(weights, labels, strict=True)) / sum(weights)
+    # The shipped intercept is source 0's: its rows' mean probability is their base rate, not the pooled one.
+    assert abs(mean_prob - base_rate) < 0.03 and pooled - base_rate > 0.1
+    # Deterministic: the same rows give the same spec.
+    assert fit_spec(rows, labels, "two sources", c=1.0, version="t", weights=weights, sources=sources) == spec
+
+
+def test_weighted_out_of_fold_never_sees_its_own_group_and_weighs_the_loss() -> None:
+    from evals.risk_fit import choose_c, out_of_fold
+
+    rows, labels, groups, sources = _two_sources()
+    weights = [1.0 if s == 0 else 3.0 for s in sources]
+    predict = [(g, r) for g, r in zip(groups, rows, strict=True)]
+    first, loss = out_of_fold(rows, labels, groups, predict, weights=weights, sources=sources)
+    flipped = [1 - y if g == 31 else y for y, g in zip(labels, groups, strict=True)]
+    second, _ = out_of_fold(rows, flipped, groups, predict, weights=weights, sources=sources)
+    own = [i for i, g in enumerate(groups) if g == 31]
+    assert [first[i] for i in own] == [second[i] for i in own]
+    assert any(first[i] != second[i] for i in range(len(rows)) if groups[i] != 31)
+    _, heavier = out_of_fold(rows, labels, groups, predict, weights=[1.0 if s == 0 else 9.0 for s in sources],
+                             sources=sources)
+    assert 0 < loss < 0.69 and heavier != loss
+    assert choose_c(rows, labels, groups, weights, sources) in (0.01, 0.1, 1.0)

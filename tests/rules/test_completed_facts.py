@@ -134,3 +134,19 @@ def test_risk_model_never_turns_a_confident_red_case_into_a_review_item() -> Non
     a = eager.assess(h.account_id, h.now)
     assert base.band.value == a.band.value == "red" and not base.needs_review
     assert a.context["risk_probability"] > 0.5 and not a.needs_review  # the case opens as without the model
+
+
+def test_ticket_facts_get_their_own_term_when_the_window_has_no_customer_message() -> None:
+    from rules.risk_model import TICKET_ONLY_TERMS
+
+    facts = {"hours_since_ticket_update": 5.0, "max_ticket_updates": 3, "highest_open_priority": "p2",
+             "solved_tickets_recent": 1}
+    quiet = risk_features({**facts, "customer_messages": 0}, [])
+    talking = risk_features({**facts, "customer_messages": 2}, [])
+    assert quiet["ticket_only"] == 1.0 and talking["ticket_only"] == 0.0
+    for name in TICKET_ONLY_TERMS:
+        assert quiet[f"{name}_ticket_only"] == quiet[name] and talking[f"{name}_ticket_only"] == 0.0
+    assert quiet["log_hours_since_ticket_update_ticket_only"] > 1.7 and quiet["open_p2_ticket_only"] == 1.0
+    # The base terms do not depend on the conversation.
+    assert {k: v for k, v in quiet.items() if "ticket_only" not in k} == \
+        {k: v for k, v in talking.items() if "ticket_only" not in k}

@@ -1,9 +1,11 @@
 """The shipped detection defaults are the dev-fitted risk model and Red score (rules/fitted/), reproducibly.
 
+The risk model is fitted on the generated dev split and the ServiceNow dev split together (evals/fit_defaults.py).
+
 Cheap checks always run: the product loads the committed files by default, operator settings still win,
 each file records where it came from, its values are the ones its version names, the fit is
 deterministic, and (with ../shared/data) the committed dev-data fingerprint is what the dev generator
-produces today, from the dev seed only. The whole refit (about a minute on an idle core) is a slow test.
+produces today, from the dev seed only. The whole refit (minutes: it replays the ServiceNow dev split too) is a slow test.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import yaml
 
 from core.settings import Settings
 from evals import fit_defaults as fd
-from evals.product_eval import fit_detection, same_fit, shipped_fit
+from evals.product_eval import RealRows, fit_detection, same_fit, shipped_fit
 from evals.scenarios import SEEDS, build_split
 from rules.detect import Detection
 from rules.fitted import FITTED_DIR, PROVENANCE_KEYS, RISK_MODEL_FILE, THRESHOLDS_FILE, body, provenance
@@ -74,7 +76,10 @@ def test_each_file_records_its_provenance_and_its_values_are_its_version() -> No
         assert set(PROVENANCE_KEYS) <= set(header), path
         assert header["command"] == fd.COMMAND
         assert f"seed {SEEDS['dev']}" in header["fitted_on"] and "test split is never generated" in header["fitted_on"]
-        assert len(header["dev_data_sha256"]) == 64 and len(header["fit_inputs_sha256"]) == 64
+        # Real outcomes too: the ServiceNow dev split, never its test incidents.
+        assert "servicenow_incident_log dev split" in header["fitted_on"]
+        assert "test incidents are never replayed" in header["fitted_on"]
+        assert all(len(header[k]) == 64 for k in ("dev_data_sha256", "servicenow_data_sha256", "fit_inputs_sha256"))
         datetime.strptime(header["fitted_at"], "%Y-%m-%d").replace(tzinfo=UTC)
     assert provenance(RISK_MODEL_FILE) == provenance(THRESHOLDS_FILE)
     # A hand edit of a weight or threshold without a refit no longer matches the version the fit gave it.
@@ -94,6 +99,14 @@ def test_the_fit_is_deterministic() -> None:
     assert same_fit(a.spec, a.red, b.spec, b.red) and a.info == b.info
     assert fd.fit_inputs_fingerprint(runs) == inputs  # fitting leaves the replayed points as they were
     assert all(p.probability is None for r in runs for p in r.points)
+    # With a second, real source (here: some of the same points relabelled as cut histories of 10 incidents).
+    points = [p for r in runs for p in r.points if p.features][:40]
+    real = RealRows([dict(p.features or {}) for p in points], [i % 2 for i in range(40)],
+                    [f"INC{i // 4}" for i in range(40)])
+    c, d = fit_detection(runs, real=real), fit_detection(runs, real=real)
+    assert same_fit(c.spec, c.red, d.spec, d.red) and c.info == d.info
+    assert "servicenow dev split (40 cut histories" in c.spec.fitted_on and not same_fit(a.spec, a.red, c.spec, c.red)
+    assert fd.fit_inputs_fingerprint(runs, real) != inputs
 
 
 @needs_data
@@ -111,6 +124,16 @@ def test_the_committed_dev_fingerprint_is_todays_dev_generator(monkeypatch: pyte
     split = fd.dev_split(DATA)  # type: ignore[arg-type]
     assert seeds == [SEEDS["dev"]]  # the test split's seed is never generated for the fit
     assert fd.data_fingerprint(split) == provenance(RISK_MODEL_FILE)["dev_data_sha256"]
+
+
+@needs_data
+def test_the_committed_servicenow_fingerprint_is_the_data_in_shared_data() -> None:
+    assert fd.servicenow_fingerprint(DATA) == provenance(RISK_MODEL_FILE)["servicenow_data_sha256"]  # type: ignore[arg-type]
+
+
+def test_the_fit_refuses_a_data_dir_without_the_servicenow_log(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="servicenow_incident_log"):
+        fd.servicenow_dev(tmp_path)
 
 
 @pytest.mark.slow
