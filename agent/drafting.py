@@ -57,6 +57,13 @@ MAX_MESSAGES = 6
 MAX_EXTRA_EVIDENCE = 4
 QUOTE_CHARS = 220
 BRIEF_TEXT_CHARS = 90
+BRIEF_REFS = 3
+# The trimmed case block (Settings.llm_case_block, docs/models.md): quotes and brief notes are shorter, and a
+# brief note cites fewer ids (0.88x output tokens).
+TRIMMED_QUOTE_CHARS = 160
+TRIMMED_BRIEF_TEXT_CHARS = 80
+TRIMMED_BRIEF_REFS = 2
+CaseBlock = Literal["full", "trimmed"]
 ACTION_CHARS = 90
 RATIONALE_CHARS = 120
 UPDATE_CHARS = 400
@@ -90,6 +97,29 @@ def _quote(text: str, limit: int = QUOTE_CHARS) -> str:
     return flat.replace("<", "&lt;").replace(">", "&gt;")
 
 
+# A letter's closing: a sign-off word, then only a name or a signature line ("Best regards, Hannah Yilmaz",
+# "Thanks, Maya", "Cheers!"); and a bare signature after the last sentence ("... normal. Maya Support Engineer").
+_NAME = r"(?:\[[A-Z_]+\d*\]|[A-Z][\w.'-]*)"
+_CLOSING = re.compile(
+    r"(?:^|(?<=[.!?]))\s*(?i:best regards|kind regards|warm regards|many thanks|thanks again|regards|best|thanks|"
+    r"thank you|cheers|sincerely)\s*[,.!-]*(?:\s+" + _NAME + r"){0,4}\s*[.!]?\s*$")
+_SIGNATURE = re.compile(r"(?<=[.!?])\s+" + _NAME + r"(?:\s+" + _NAME + r"){0,3}\s*$")
+# A short opening thank-you ("Thanks for reaching out.", "Thanks for the details, Hannah.") says nothing of the case.
+_THANKS = re.compile(r"^(?i:thanks|thank you|many thanks)(?i: so much| again)?(?i: for (?:reaching out|your patience|the "
+                     r"details|the update|letting us know|getting back to us|your (?:message|reply|email)|contacting us))?"
+                     r"(?:,?\s+" + _NAME + r"){0,2}\s*[.!]\s+")
+
+
+def letter_body(text: str) -> str:
+    """A message without its greeting and closing: what it says, not who it greets or who signs it.
+    The trimmed case block shows only this (the grounding checks read the whole message)."""
+    flat = " ".join(text.split())
+    body = _THANKS.sub("", _THANKS.sub("", _SALUTATION.sub("", flat, count=1)))
+    body = _CLOSING.sub("", body)
+    body = _SIGNATURE.sub("", body).strip()
+    return body or flat
+
+
 @dataclasses.dataclass(frozen=True)
 class Catalogue:
     """Evidence shown to the model, numbered E1..En, and the refs those ids stand for."""
@@ -112,29 +142,46 @@ class Catalogue:
         return out
 
 
-def build_catalogue(ctx: CaseContext) -> Catalogue:
+def build_catalogue(ctx: CaseContext, block: CaseBlock = "full") -> Catalogue:
+    """The evidence lines of the case block. "full": each with its raw ref and date, each quote tagged.
+    "trimmed": "E1 customer: <what the message says>", no raw refs or dates (the lines are in the record's
+    order), greetings and sign-offs cut, each quote at most TRIMMED_QUOTE_CHARS."""
     lines: list[str] = []
     refs: list[str] = []
     for m in ctx.messages[-MAX_MESSAGES:]:
         refs.append(m.ref)
-        lines.append(f'E{len(refs)} {m.ref} {m.side} {m.at:%Y-%m-%d}: <customer_text>{_quote(m.text)}</customer_text>')
+        if block == "trimmed":
+            lines.append(f"E{len(refs)} {m.side}: {_quote(letter_body(m.text), TRIMMED_QUOTE_CHARS)}")
+        else:
+            lines.append(f'E{len(refs)} {m.ref} {m.side} {m.at:%Y-%m-%d}: <customer_text>{_quote(m.text)}</customer_text>')
     for ev in ctx.evidence:
         if ev.ref in refs or len(refs) >= MAX_MESSAGES + MAX_EXTRA_EVIDENCE:
             continue
         refs.append(ev.ref)
-        quote = f"<customer_text>{_quote(ev.quote, 160)}</customer_text>" if ev.quote else "(record, no text)"
-        lines.append(f"E{len(refs)} {ev.ref} {ev.at:%Y-%m-%d}: {quote}")
+        if block == "trimmed":
+            kind = ev.ref.split(":", 1)[0].replace("_", " ")
+            quote = _quote(ev.quote, TRIMMED_QUOTE_CHARS) if ev.quote else "(record, no text)"
+            lines.append(f"E{len(refs)} {kind}: {quote}")
+        else:
+            quote = f"<customer_text>{_quote(ev.quote, 160)}</customer_text>" if ev.quote else "(record, no text)"
+            lines.append(f"E{len(refs)} {ev.ref} {ev.at:%Y-%m-%d}: {quote}")
     return Catalogue(tuple(lines), tuple(refs))
 
 
-def render_case(ctx: CaseContext, cat: Catalogue) -> str:
+def render_case(ctx: CaseContext, cat: Catalogue, block: CaseBlock = "full") -> str:
+    """The case block: account, tickets, signals, evidence lines. "trimmed": only the signals some shown
+    evidence backs, without rule ids and the scorer's weights, and the evidence inside one <customer_text> block."""
     eid = {ref: f"E{i}" for i, ref in enumerate(cat.refs, 1)}
-    signals = [
-        f"- {s.kind} ({s.rule_id}, {s.cause}): {_quote(s.detail, 120) or s.value} "
-        f"[{', '.join(eid[e.ref] for e in s.evidence if e.ref in eid)}]"
-        for s in sorted(ctx.signals, key=lambda s: s.contribution, reverse=True)[:5]
-    ]
-    return prompts.CASE_TEMPLATE.format(
+    signals = []
+    for s in sorted(ctx.signals, key=lambda s: s.contribution, reverse=True)[:5]:
+        shown = [eid[e.ref] for e in s.evidence if e.ref in eid]
+        if block == "full":
+            signals.append(f"- {s.kind} ({s.rule_id}, {s.cause}): {_quote(s.detail, 120) or s.value} [{', '.join(shown)}]")
+        elif shown:
+            detail = _quote(_SCORE_NOTE.sub("", s.detail).strip(), 120) or s.value
+            signals.append(f"- {s.kind} ({s.cause}): {detail} [{', '.join(shown)}]")
+    template = prompts.CASE_TEMPLATE_TRIMMED if block == "trimmed" else prompts.CASE_TEMPLATE
+    return template.format(
         account=ctx.account_name, tier=ctx.tier, arr=f"{ctx.arr:,.0f}",
         renewal=f", renewal in {ctx.renewal_days} days" if ctx.renewal_days is not None else "",
         risk=f", risk {ctx.band} {ctx.score:.0f}" if ctx.band and ctx.score is not None else "",
@@ -161,11 +208,17 @@ def _refs(ids: tuple[str, ...], most: int) -> object:
 _COMPACT = ConfigDict(json_schema_extra={"x-guidance": {"whitespace_flexible": False}})
 
 
+def _brief_limits(block: CaseBlock) -> tuple[int, int]:
+    """(refs, characters) per brief note."""
+    return (TRIMMED_BRIEF_REFS, TRIMMED_BRIEF_TEXT_CHARS) if block == "trimmed" else (BRIEF_REFS, BRIEF_TEXT_CHARS)
+
+
 @lru_cache(maxsize=64)
-def brief_schema(ids: tuple[str, ...]) -> type[BaseModel]:
+def brief_schema(ids: tuple[str, ...], block: CaseBlock = "full") -> type[BaseModel]:
     # refs before text: the model picks its evidence first, then writes from it (it wrote first and cited
     # after in the earlier layout, and cited evidence that did not say what it wrote).
-    claim = create_model("Claim", refs=_refs(ids, 3), text=_text(BRIEF_TEXT_CHARS))
+    most, chars = _brief_limits(block)
+    claim = create_model("Claim", refs=_refs(ids, most), text=_text(chars))
     fields = {name: (claim, ...) for name in BRIEF_FIELDS}
     return create_model("BriefOut", __config__=_COMPACT, **fields)  # type: ignore[call-overload]
 
@@ -267,10 +320,11 @@ def _call(
     return fallback(f"extractive: model output invalid after {attempts} attempt(s)")
 
 
-def _prepare(ctx: CaseContext, r: Redactor | None = None) -> tuple[CaseContext, dict[str, str], Catalogue, str]:
+def _prepare(ctx: CaseContext, r: Redactor | None = None,
+             block: CaseBlock = "full") -> tuple[CaseContext, dict[str, str], Catalogue, str]:
     red, mapping = redact_context(ctx, r)
-    cat = build_catalogue(red)
-    return red, mapping, cat, render_case(red, cat)
+    cat = build_catalogue(red, block)
+    return red, mapping, cat, render_case(red, cat, block)
 
 
 # ---- grounding ------------------------------------------------------------------------------------
@@ -346,13 +400,14 @@ def draft_brief(ctx: CaseContext, model: ModelPort | None, settings: Settings, *
                 grounder: Grounder | None = None, note: str = "") -> Brief:
     """The 3-second brief. Model statements that their cited evidence does not support are replaced by
     the extractive statement for that field, and the note says which."""
-    red, mapping, cat, case = _prepare(ctx)
+    red, mapping, cat, case = _prepare(ctx, block=settings.llm_case_block)
     if model is None or not settings.llm_enabled:
         return extractive_brief(red, mapping, note or "extractive: model disabled")
     grounder = grounder or Grounder()
     allowed, texts, record = red.allowed_refs, evidence_texts(red), _record(red)
     fallback = extractive_brief(red, mapping, "")
     sides = {m.ref: m.side for m in red.messages}
+    chars = _brief_limits(settings.llm_case_block)[1]
 
     def convert(out: BaseModel) -> Brief | None:
         statements: dict[str, Statement] = {}
@@ -362,7 +417,7 @@ def draft_brief(ctx: CaseContext, model: ModelPort | None, settings: Settings, *
             claim = getattr(out, name)
             refs = cat.resolve(claim.refs, allowed)
             # A note, not a letter: a copied greeting or sign-off, or a cut-off "[E1" citation, is no content.
-            text = tidy(_SCORE_NOTE.sub("", _INLINE_REF.sub("", unquote(claim.text))), BRIEF_TEXT_CHARS)
+            text = tidy(_SCORE_NOTE.sub("", _INLINE_REF.sub("", unquote(claim.text))), chars)
             cut = text.endswith("…")
             text = _SIGN_OFF.sub("", _SALUTATION.sub("", _DANGLING_REF.sub("", text.removesuffix("…")))).strip()
             text = text + "…" if cut and text else text
@@ -385,7 +440,7 @@ def draft_brief(ctx: CaseContext, model: ModelPort | None, settings: Settings, *
                      **statements)
 
     prompt = _prompt("brief", case, prompts.BRIEF_TASK, max_tokens=220)
-    return _call(settings, model, prompt, brief_schema(cat.ids), convert,
+    return _call(settings, model, prompt, brief_schema(cat.ids, settings.llm_case_block), convert,
                  lambda why: extractive_brief(red, mapping, why))
 
 
@@ -394,7 +449,7 @@ def propose_next_actions(ctx: CaseContext, model: ModelPort | None, settings: Se
     """One to three next-best actions with owner roles. The rationale is the model's quote of the evidence
     that calls for the action; actions whose quote its cited evidence does not support, that name anything
     the case does not, or that promise anything, are dropped."""
-    red, mapping, cat, case = _prepare(ctx)
+    red, mapping, cat, case = _prepare(ctx, block=settings.llm_case_block)
     if model is None or not settings.llm_enabled:
         return extractive_next_actions(red, mapping, note or "extractive: model disabled")
     grounder = grounder or Grounder()
@@ -440,7 +495,7 @@ def draft_customer_update(ctx: CaseContext, model: ModelPort | None, settings: S
     signature come from the record; the model writes only the middle, which must pass `update_problems`
     and may name nothing the case does not. A failing middle falls back to the extractive update."""
     facts = facts or UpdateFacts()
-    red, mapping, cat, case = _prepare(ctx)
+    red, mapping, cat, case = _prepare(ctx, block=settings.llm_case_block)
 
     def fallback(why: str) -> CustomerUpdate:
         return extractive_customer_update(red, mapping, why, facts)
@@ -495,7 +550,7 @@ def extract_knowledge(ctx: CaseContext, model: ModelPort | None, settings: Setti
     Its solution comes only from `resolution` (the reply or event that solved the case); without any,
     the article says the solution is unknown and the model is not asked to invent one."""
     redactor = Redactor()
-    red, _mapping, cat, case = _prepare(ctx, redactor)
+    red, _mapping, cat, case = _prepare(ctx, redactor, settings.llm_case_block)
     solved = [r.model_copy(update={"text": redactor.redact(r.text)}) for r in resolution]
     if not solved:
         return extractive_knowledge(red, [], "extractive: no resolution evidence, the solution is unknown")

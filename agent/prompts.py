@@ -28,8 +28,19 @@ CASE_TEMPLATE = (
     "Evidence:\n{evidence}\n"
 )
 
+# The trimmed case block (Settings.llm_case_block="trimmed"): `{evidence}` is one line per evidence id
+# ("E1 customer: ..."), all inside one <customer_text> block.
+CASE_TEMPLATE_TRIMMED = (
+    "CASE\n"
+    "Account: {account} (tier {tier}, ARR {arr}{renewal}{risk})\n"
+    "Tickets: {tickets}\n"
+    "Signals:\n{signals}\n"
+    "Evidence:\n<customer_text>\n{evidence}\n</customer_text>\n"
+)
+
 # Intent: the 3-second brief of a Red case for the swarm.
-# Output schema: {intent, tried, results, status, escalation_reason}: each {refs: [E#], text (<= 90 chars)}.
+# Output schema: {intent, tried, results, status, escalation_reason}: each {refs: [E#] (<= 3), text (<= 90 chars)};
+# with the trimmed case block <= 2 refs and <= 80 chars.
 BRIEF_TASK = (
     "TASK: brief the support team in five notes. For each note first give the ids of the evidence it rests "
     "on, then at most 12 words copied or closely paraphrased from that evidence; add no name, number, date "

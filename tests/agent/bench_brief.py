@@ -12,7 +12,7 @@ arm after arm, case by case, the arm order rotating from case to case, so the ma
 arms alike. The first arm is the baseline every ratio is taken against.
     git archive main | tar -x -C /tmp/base
     python tests/agent/bench_brief.py --arm base=/tmp/base --arm new=. --arm spec=.,spec_ngram=3:8 \
-        --cases generated --limit 5 --threads 2
+        --arm small=.,embedded=0.5b --cases generated --limit 5 --threads 2
 Per brief: wall seconds, prompt tokens evaluated and cached, time to first token, output tokens, decode
 tokens/s, whether the output hit max_tokens (cut off), and model fields kept: of the five statements, how
 many are the model's own after the product's grounding checks (MiniLM grounder, as the product runs it).
@@ -213,9 +213,12 @@ def compare(args: argparse.Namespace) -> None:
         workers = {}
         for arm in arms:
             port = free_port()
+            tuning = dict(arm["tuning"])
+            # `embedded=0.5b`: which model the arm's server runs (the alias, and so the request bodies, stay the same).
             settings = Settings(data_dir=args.data_dir, llm_port=port, llm_threads=args.threads,
-                                llm_base_url=f"http://127.0.0.1:{port}/v1")
-            stack.enter_context(running_server(settings, threads=args.threads, show_progress=False, **arm["tuning"]))
+                                llm_base_url=f"http://127.0.0.1:{port}/v1",
+                                llm_embedded=tuning.pop("embedded", args.embedded))
+            stack.enter_context(running_server(settings, threads=args.threads, show_progress=False, **tuning))
             env = {**os.environ, "PYTHONPATH": arm["tree"]}
             proc = subprocess.Popen([sys.executable, str(HERE), "--worker", "--tree", arm["tree"], "--port", str(port),
                                      "--cases-cache", str(cache)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -262,7 +265,8 @@ def main() -> None:
     parser.add_argument("--extractive-only", action="store_true")
     parser.add_argument("--limit", type=int, default=None, help="Only the first N cases.")
     parser.add_argument("--arm", action="append", default=[],
-                        help="NAME=TREE[,option=value...]: compare arms (server options: ubatch, flash_attn, spec_ngram).")
+                        help="NAME=TREE[,option=value...]: compare arms (server options: ubatch, flash_attn, spec_ngram; "
+                             "embedded=0.5b|1.5b, default --embedded).")
     parser.add_argument("--cases", choices=("all", "hand", "generated"), default="generated")
     parser.add_argument("--only", default="", help="Comma-separated account ids (comparison).")
     parser.add_argument("--cases-cache", type=Path, default=Path(tempfile.gettempdir()) / "bench_brief_cases.pkl",
